@@ -1,0 +1,152 @@
+"""Job-queue SQL: enqueue, claim with a lease, finish, retry with backoff, dead-letter, schedules."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sitewarden.store.schema import Job, Schedule, utcnow
+
+
+def enqueue(
+    s: Session,
+    task: str,
+    payload: dict[str, Any],
+    *,
+    idempotency_key: str | None = None,
+    delay_seconds: float = 0.0,
+    max_attempts: int = 5,
+) -> int:
+    """Insert a job; with an idempotency key already used, returns the existing job's id instead."""
+    if idempotency_key is not None:
+        existing = s.scalar(select(Job.id).where(Job.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing
+    job = Job(
+        task=task,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        max_attempts=max_attempts,
+        run_after=utcnow() + timedelta(seconds=delay_seconds),
+    )
+    try:
+        with s.begin_nested():
+            s.add(job)
+            s.flush()
+    except IntegrityError:
+        # A concurrent enqueue with the same key won the race.
+        return s.scalar(select(Job.id).where(Job.idempotency_key == idempotency_key))  # type: ignore[return-value]
+    return job.id
+
+
+def claim(s: Session, worker_id: str, lease_seconds: float, tasks: list[str] | None = None) -> Job | None:
+    """Take the oldest runnable job: queued and due, or running with an expired lease."""
+    now = utcnow()
+    q = (
+        select(Job)
+        .where(
+            or_(
+                (Job.state == "queued") & (Job.run_after <= now),
+                (Job.state == "running") & (Job.lease_until < now),
+            )
+        )
+        .order_by(Job.run_after, Job.id)
+        .limit(1)
+    )
+    if tasks is not None:
+        q = q.where(Job.task.in_(tasks))
+    if s.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    job = s.scalar(q)
+    if job is None:
+        return None
+    job.state = "running"
+    job.attempts += 1
+    job.lease_until = now + timedelta(seconds=lease_seconds)
+    job.locked_by = worker_id
+    return job
+
+
+def finish(s: Session, job_id: int, worker_id: str, result: dict[str, Any] | None) -> bool:
+    """Mark done, unless the lease was lost to another worker meanwhile."""
+    rows = s.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.locked_by == worker_id, Job.state == "running")
+        .values(state="done", result=result, finished_at=utcnow(), lease_until=None)
+    ).rowcount
+    return bool(rows)
+
+
+def fail(
+    s: Session, job_id: int, worker_id: str, error: str, backoff_seconds: float, *, permanent: bool = False
+) -> str | None:
+    """Schedule a retry with exponential backoff and jitter, or dead-letter the job. Returns new state."""
+    job = s.get(Job, job_id)
+    if job is None or job.locked_by != worker_id or job.state != "running":
+        return None
+    job.last_error = error[:4000]
+    job.lease_until = None
+    if permanent or job.attempts >= job.max_attempts:
+        job.state = "dead"
+        job.finished_at = utcnow()
+    else:
+        delay = backoff_seconds * (2 ** (job.attempts - 1)) * random.uniform(0.8, 1.2)
+        job.state = "queued"
+        job.run_after = utcnow() + timedelta(seconds=delay)
+    return job.state
+
+
+def release(s: Session, job_id: int, worker_id: str) -> None:
+    """Give a claimed job back untouched (graceful drain), without counting the attempt."""
+    s.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.locked_by == worker_id, Job.state == "running")
+        .values(state="queued", lease_until=None, locked_by=None, attempts=Job.attempts - 1)
+    )
+
+
+def retry_dead(s: Session, job_id: int) -> bool:
+    job = s.get(Job, job_id)
+    if job is None or job.state != "dead":
+        return False
+    job.state, job.attempts, job.run_after, job.finished_at = "queued", 0, utcnow(), None
+    return True
+
+
+def pending_count(s: Session) -> int:
+    return s.scalar(select(func.count()).select_from(Job).where(Job.state.in_(("queued", "running")))) or 0
+
+
+def counts_by_state(s: Session) -> dict[str, int]:
+    return dict(s.execute(select(Job.state, func.count()).group_by(Job.state)).all())  # type: ignore[arg-type]
+
+
+def list_jobs(s: Session, state: str | None = None, limit: int = 100) -> list[Job]:
+    q = select(Job).order_by(Job.id.desc()).limit(limit)
+    if state:
+        q = q.where(Job.state == state)
+    return list(s.scalars(q))
+
+
+def ensure_schedule(s: Session, name: str, task: str, interval_seconds: float, payload: dict[str, Any]) -> None:
+    sched = s.get(Schedule, name)
+    if sched is None:
+        s.add(Schedule(name=name, task=task, interval_seconds=interval_seconds, payload=payload))
+    else:
+        sched.task, sched.interval_seconds, sched.payload = task, interval_seconds, payload
+
+
+def due_schedules(s: Session, now: datetime) -> list[Schedule]:
+    """Enqueue each due periodic job once per slot (the slot time is its idempotency key)."""
+    due = list(s.scalars(select(Schedule).where(Schedule.next_run_at <= now)))
+    for sched in due:
+        slot = sched.next_run_at
+        enqueue(s, sched.task, sched.payload, idempotency_key=f"schedule:{sched.name}:{slot.isoformat()}")
+        sched.last_run_at = now
+        sched.next_run_at = max(slot + timedelta(seconds=sched.interval_seconds), now)
+    return due

@@ -1,0 +1,84 @@
+"""Task protocol: named async functions over JSON payloads of ids, run by any backend.
+
+A task receives a Context (settings, store, evidence) and its payload; it must be idempotent because
+every backend delivers at least once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sitewarden.settings import Settings
+from sitewarden.store import jobs
+from sitewarden.store.blobs import BlobStore
+from sitewarden.store.db import Store
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: Store
+    blobs: BlobStore
+    resources: dict[str, Any] = field(default_factory=dict)  # long-lived per-worker objects (render pool)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store | None = None) -> Context:
+        return cls(settings, store or Store.from_settings(settings), BlobStore(settings.effective_evidence_dir))
+
+    def enqueue(self, task: str, payload: dict[str, Any], *, key: str | None = None, delay: float = 0.0) -> int:
+        with self.store.write() as s:
+            return jobs.enqueue(
+                s, task, payload, idempotency_key=key, delay_seconds=delay,
+                max_attempts=self.settings.job_max_attempts,
+            )
+
+
+TaskFn = Callable[[Context, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    fn: TaskFn
+    timeout_seconds: float | None
+
+
+class UnknownTask(KeyError):
+    pass
+
+
+class PermanentError(Exception):
+    """A failure that retrying cannot fix (bad payload, missing row): dead-letter at once."""
+
+
+_REGISTRY: dict[str, TaskSpec] = {}
+
+
+def task(name: str, *, timeout_seconds: float | None = None) -> Callable[[TaskFn], TaskFn]:
+    def register(fn: TaskFn) -> TaskFn:
+        if name in _REGISTRY and _REGISTRY[name].fn is not fn:
+            raise ValueError(f"task {name!r} registered twice")
+        _REGISTRY[name] = TaskSpec(name, fn, timeout_seconds)
+        return fn
+
+    return register
+
+
+def get_task(name: str) -> TaskSpec:
+    load_tasks()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownTask(name) from None
+
+
+def task_names() -> list[str]:
+    load_tasks()
+    return sorted(_REGISTRY)
+
+
+def load_tasks() -> None:
+    """Import the modules that define tasks, so every backend sees the same registry."""
+    import sitewarden.work.tasks  # noqa: F401
