@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -54,10 +55,8 @@ class Worker:
             if claimed is None:
                 if until_idle and await asyncio.to_thread(self._idle):
                     return
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=poll)
-                except TimeoutError:
-                    pass
                 continue
             await self._execute(wid, *claimed)
 
@@ -107,10 +106,8 @@ class Worker:
     async def _schedule_loop(self) -> None:
         while not self._stopping.is_set():
             await asyncio.to_thread(self._enqueue_due)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=5.0)
-            except TimeoutError:
-                pass
 
     def _enqueue_due(self) -> None:
         with self.ctx.store.write() as s:
