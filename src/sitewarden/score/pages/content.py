@@ -1,0 +1,98 @@
+"""Brandless scam genres: weighted vocabularies (Chinese and English) matched in the title and visible text.
+
+Rules rather than a learned model because every hit must be explainable to an analyst and to the customer
+whose site is suspended ("the page offers 秒合约 and 日化收益"), and because the labelled pages are too few and
+too template-heavy to train a text model that generalises. The vocabulary lives in data/page_genres.json.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+import ahocorasick
+
+from sitewarden.domain.models import FraudType, Signal, combine_weights
+from sitewarden.enrich.page import PageFacts
+
+GENRES_PATH = files("sitewarden") / "data" / "page_genres.json"
+MAX_WEIGHT = 0.9
+_TEXT_CHARS = 12_000
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    min_terms: int
+    labels: dict[str, str]
+    automaton: Any
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def build_vocabulary(spec: dict[str, Any]) -> Vocabulary:
+    """Validate a genre spec (the JSON layout) and compile its terms into one Aho-Corasick automaton."""
+    automaton = ahocorasick.Automaton()
+    terms: dict[str, list[tuple[str, float]]] = {}
+    labels: dict[str, str] = {}
+    for genre, entry in spec["genres"].items():
+        FraudType(genre)  # every genre must be a known fraud type
+        labels[genre] = entry["label"]
+        for term, weight in entry["terms"].items():
+            if not 0 < float(weight) <= 1:
+                raise ValueError(f"genre {genre}: term {term!r} weight {weight} is not in (0, 1]")
+            terms.setdefault(term.lower(), []).append((genre, float(weight)))
+    for term, owners in terms.items():
+        automaton.add_word(term, (term, tuple(owners)))
+    automaton.make_automaton()
+    return Vocabulary(int(spec.get("min_terms", 2)), labels, automaton)
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    return build_vocabulary(json.loads(GENRES_PATH.read_text(encoding="utf-8")))
+
+
+def genre_hits(text: str, vocabulary: Vocabulary) -> dict[str, dict[str, float]]:
+    """Distinct matched terms per genre with their weights."""
+    lowered = text.lower()
+    hits: dict[str, dict[str, float]] = {}
+    for end, (term, owners) in vocabulary.automaton.iter(lowered):
+        start = end - len(term) + 1
+        if term.isascii() and (
+            (start > 0 and _is_word_char(lowered[start - 1]))
+            or (end + 1 < len(lowered) and _is_word_char(lowered[end + 1]))
+        ):
+            continue
+        for genre, weight in owners:
+            hits.setdefault(genre, {})[term] = weight
+    return hits
+
+
+def content_signals(facts: PageFacts, vocabulary: Vocabulary | None = None) -> list[Signal]:
+    """One signal per scam genre whose vocabulary the page uses enough."""
+    if not facts.is_html:
+        return []
+    vocabulary = vocabulary or default_vocabulary()
+    hits = genre_hits(f"{facts.title} \n {facts.text[:_TEXT_CHARS]}", vocabulary)
+    signals = []
+    for genre, terms in hits.items():
+        if len(terms) < vocabulary.min_terms:
+            continue
+        top = sorted(terms, key=lambda t: -terms[t])
+        weight = min(MAX_WEIGHT, combine_weights(list(terms.values())))
+        signals.append(
+            Signal(
+                f"genre_{genre}",
+                weight,
+                f"{vocabulary.labels[genre]} wording: {', '.join(top[:6])}"
+                + (f" and {len(top) - 6} more" if len(top) > 6 else ""),
+                fraud_type=FraudType(genre),
+                evidence={"terms": top[:20]},
+            )
+        )
+    return signals

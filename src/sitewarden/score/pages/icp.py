@@ -1,0 +1,35 @@
+"""ICP filing: mainland-China sites must show a filing number; a missing or malformed one is a weak signal.
+
+Never a verdict alone (many honest small sites forget it, and phishing kits copy real numbers from the
+banks they imitate), so the weights stay far below the review threshold.
+"""
+
+from __future__ import annotations
+
+from sitewarden.domain.models import Signal
+from sitewarden.enrich.page import PageFacts
+
+MISSING_WEIGHT = 0.05
+MALFORMED_WEIGHT = 0.12
+
+
+def _aimed_at_mainland(facts: PageFacts, host: str) -> bool:
+    """Chinese text on a site that is not under a Hong Kong, Macau or Taiwan suffix."""
+    return facts.language == "zh" and not host.endswith((".hk", ".mo", ".tw"))
+
+
+def icp_signals(facts: PageFacts, host: str) -> list[Signal]:
+    if not facts.is_html or not _aimed_at_mainland(facts, host):
+        return []
+    if facts.icp_valid is None:
+        return [Signal("icp_missing", MISSING_WEIGHT, "Chinese-language site shows no ICP filing number")]
+    if not facts.icp_valid:
+        return [
+            Signal(
+                "icp_malformed",
+                MALFORMED_WEIGHT,
+                f"ICP filing text {facts.icp_text!r} does not have the form <province>ICP备<6-8 digits>号",
+                evidence={"icp_text": facts.icp_text},
+            )
+        ]
+    return []
