@@ -6,6 +6,7 @@ checks that the committed page is current.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -56,6 +57,14 @@ class Settings(BaseSettings):
     )
     fetch_allowed_ports: list[int] = Field([80, 443], description="Destination ports the crawler may connect to.")
     fetch_allow_any_port: bool = Field(False, description="Ignore fetch_allowed_ports (demos and tests).")
+    fetch_allowed_networks: list[str] = Field(
+        [],
+        description="CIDR networks the crawler and renderer may reach even though they are loopback/private/"
+        "metadata (e.g. a provider's own range, or one test server: 127.0.0.2/32). Everything else stays blocked.",
+    )
+    fetch_ca_file: Path | None = Field(
+        None, description="Extra PEM CA bundle trusted besides the system store (private PKI, tests)."
+    )
     fetch_timeout_seconds: float = Field(15.0, gt=0, description="Wall-clock deadline for one fetch, redirects included.")
     fetch_connect_timeout_seconds: float = Field(5.0, gt=0, description="Deadline for one TCP/TLS connect.")
     fetch_max_body_bytes: int = Field(5_000_000, gt=0, description="Decoded body cap; larger bodies are cut and flagged.")
@@ -143,6 +152,16 @@ class Settings(BaseSettings):
     def _known_database(cls, v: str) -> str:
         if v and not v.startswith(("sqlite", "postgresql")):
             raise ValueError("must be a sqlite:// or postgresql+psycopg:// URL")
+        return v
+
+    @field_validator("fetch_allowed_networks")
+    @classmethod
+    def _cidr_networks(cls, v: list[str]) -> list[str]:
+        for item in v:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not a CIDR network like 10.0.0.0/8 or 127.0.0.2/32") from None
         return v
 
     @field_validator("work_backend")

@@ -1,0 +1,40 @@
+"""TLS for the crawler: a verifying client context and a plain-dict summary of the peer certificate."""
+
+from __future__ import annotations
+
+import ssl
+from datetime import UTC, datetime
+from typing import Any
+
+
+def client_context(settings: Any) -> ssl.SSLContext:
+    """System trust store plus the optional operator bundle; verification is never switched off."""
+    ctx = ssl.create_default_context()
+    ca_file = getattr(settings, "fetch_ca_file", None)
+    if ca_file:
+        ctx.load_verify_locations(cafile=str(ca_file))
+    return ctx
+
+
+def certificate_info(peercert: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Issuer, subject, SANs and validity of a verified peer certificate (`SSLObject.getpeercert()`)."""
+    if not peercert:
+        return None
+    return {
+        "subject": _name(peercert.get("subject", ())),
+        "issuer": _name(peercert.get("issuer", ())),
+        "sans": [f"{kind}:{value}" for kind, value in peercert.get("subjectAltName", ())],
+        "serial": peercert.get("serialNumber"),
+        "not_before": _when(peercert.get("notBefore")),
+        "not_after": _when(peercert.get("notAfter")),
+    }
+
+
+def _name(rdns: Any) -> dict[str, str]:
+    return {key: value for rdn in rdns for key, value in rdn}
+
+
+def _when(text: str | None) -> str | None:
+    if not text:
+        return None
+    return datetime.fromtimestamp(ssl.cert_time_to_seconds(text), UTC).isoformat()
