@@ -166,11 +166,13 @@ def save_verdict(
     return row
 
 
-def related_confirmed(s: Session, *, kit_hash: str | None, ip: str | None, exclude_scan: int) -> dict[str, int]:
-    """How many confirmed/actioned cases share this page kit or this IP (reputation evidence)."""
-    bad_states = ("confirmed", "actioned", "closed")
-    out = {"kit": 0, "ip": 0}
-    for key, column, value in (("kit", Scan.kit_hash, kit_hash), ("ip", Scan.ip, ip)):
+def related_confirmed(
+    s: Session, *, kit_hash: str | None, ip: str | None, cert: str | None, exclude_scan: int
+) -> dict[str, int]:
+    """How many confirmed cases share this page kit, IP or TLS certificate (reputation evidence)."""
+    bad_states = ("confirmed", "actioned", "closed", "upheld")
+    out = {"kit": 0, "ip": 0, "cert": 0}
+    for key, column, value in (("kit", Scan.kit_hash, kit_hash), ("ip", Scan.ip, ip), ("cert", Scan.cert_sha256, cert)):
         if not value:
             continue
         out[key] = s.scalar(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from sitewarden import __version__
+from sitewarden.pipeline import close_resources
 from sitewarden.settings import Settings, get_settings
 from sitewarden.web import api, ui
 from sitewarden.work.api import Context
+from sitewarden.work.inprocess import Worker
 
 # Captured pages never run here: no inline scripts, no foreign origins, no framing of us.
 CSP = (
@@ -20,16 +25,34 @@ CSP = (
 )
 
 
-def create_app(settings: Settings | None = None, ctx: Context | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, ctx: Context | None = None, *, run_worker: bool = False) -> FastAPI:
+    """The app; with run_worker the in-process job workers live and drain with the server."""
     settings = settings or get_settings()
+    ctx = ctx or Context.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if not run_worker:
+            yield
+            return
+        worker = Worker(ctx)
+        running = asyncio.create_task(worker.run())
+        try:
+            yield
+        finally:
+            worker.stop()  # drain: in-flight jobs finish, nothing new is claimed
+            await running
+            await close_resources(ctx)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Sitewarden",
         version=__version__,
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
     )
-    app.state.ctx = ctx or Context.from_settings(settings)
+    app.state.ctx = ctx
     for mod in sorted(pkgutil.iter_modules(api.__path__), key=lambda m: m.name):
         app.include_router(importlib.import_module(f"{api.__name__}.{mod.name}").router)
     app.include_router(ui.router)
