@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     render_recycle_after: int = Field(50, ge=1, description="Restart the browser after this many pages.")
     render_timeout_seconds: float = Field(20.0, gt=0, description="Deadline for one render job.")
 
+    # --- brands ----------------------------------------------------------------------------
+    brands_file: Path | None = Field(
+        None,
+        description="Operator brand file (JSON list of brands) that adds to or overrides the shipped "
+        "catalogue by brand id.",
+    )
+
     # --- scoring thresholds ----------------------------------------------------------------
     domain_review_threshold: float = Field(0.5, ge=0, le=1, description="Domain score at or above which -> review.")
     domain_block_threshold: float = Field(0.9, ge=0, le=1, description="Domain score at or above which -> block.")
@@ -124,6 +131,7 @@ class Settings(BaseSettings):
         SecretStr(""), description="Session/CSRF signing key; empty generates one in <var_dir>/secret_key."
     )
     session_hours: float = Field(12.0, gt=0, description="Dashboard session lifetime.")
+    api_max_upload_bytes: int = Field(256 * 1024 * 1024, gt=0, description="Largest inventory upload accepted by the API.")
     login_attempts_per_minute: int = Field(10, ge=1, description="Failed logins allowed per user+IP per minute.")
 
     # --- demo ------------------------------------------------------------------------------
