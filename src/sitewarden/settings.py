@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     enforcement_dry_run: bool = Field(False, description="Record enforcement actions without calling adapters.")
     enforcement_webhook_url: str = Field("", description="Hosting/registrar control-plane webhook endpoint.")
     enforcement_webhook_secret: SecretStr = Field(SecretStr(""), description="HMAC-SHA256 key for signed webhooks.")
+    enforcement_webhook_attempts: int = Field(4, ge=1, le=20, description="Delivery attempts per enforcement webhook.")
+    enforcement_webhook_backoff_seconds: float = Field(
+        1.0, ge=0, description="Base of the exponential backoff between enforcement webhook attempts."
+    )
     notify_webhook_url: str = Field("", description="Customer-notice webhook endpoint (optional).")
     smtp_host: str = Field("", description="SMTP server for customer notices; empty disables e-mail.")
     smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port.")
