@@ -25,6 +25,8 @@ from sitewarden.work.limits import limiter
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ACCEPT_LANGUAGE = "zh-CN,zh;q=0.9,en;q=0.8"
+# aiohttp's parser reports its line/field/count limits only through these messages
+_HEADER_LIMIT_MESSAGES = ("Got more than", "Too many headers")
 
 
 @dataclass
@@ -288,7 +290,11 @@ async def _request(
     except aiohttp.ClientConnectorError as exc:
         raise _FetchError("connect", f"connect to {url.host}:{url.port}: {exc.os_error}") from None
     except aiohttp.ClientResponseError as exc:
-        kind = "headers_too_large" if "Got more than" in str(exc.message) else "bad_response"
+        kind = (
+            "headers_too_large"
+            if any(m in str(exc.message) for m in _HEADER_LIMIT_MESSAGES)
+            else "bad_response"
+        )
         raise _FetchError(kind, f"{url}: {exc.message}") from None
     except (aiohttp.ClientError, OSError) as exc:
         raise _FetchError("bad_response", f"{url}: {type(exc).__name__}: {exc}") from None
