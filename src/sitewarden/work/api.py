@@ -81,4 +81,5 @@ def task_names() -> list[str]:
 
 def load_tasks() -> None:
     """Import the modules that define tasks, so every backend sees the same registry."""
+    import sitewarden.act.tasks
     import sitewarden.work.tasks  # noqa: F401
