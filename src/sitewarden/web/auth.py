@@ -280,3 +280,30 @@ def require(permission: str) -> Callable[[Request], Awaitable[Principal]]:
 
     dependency.__name__ = f"require_{permission}"
     return dependency
+
+
+# --- user administration (CLI and admin API) --------------------------------------------------
+
+
+def set_active(store: Store, username: str, active: bool, *, actor: str) -> None:
+    """Enable or disable a user; disabling also ends their sessions (their tokens stop working too)."""
+    with store.write() as s:
+        user = repos.get_user(s, username)
+        if user is None:
+            raise AuthError(f"no such user {username!r}")
+        user.active = active
+        if not active:
+            auth_repo.drop_user_sessions(s, user.id)
+        repos.audit(s, actor, "user.enabled" if active else "user.disabled", username, {})
+
+
+def set_password(store: Store, username: str, password: str, *, actor: str) -> None:
+    """Replace a password and end every session of the user."""
+    hashed = hash_password(check_password(password))
+    with store.write() as s:
+        user = repos.get_user(s, username)
+        if user is None:
+            raise AuthError(f"no such user {username!r}")
+        user.password_hash = hashed
+        auth_repo.drop_user_sessions(s, user.id)
+        repos.audit(s, actor, "user.password_set", username, {})
