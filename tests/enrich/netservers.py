@@ -145,7 +145,13 @@ class LocalServer:
                 await send(writer, 404, "not found", reason="Not Found")
             else:
                 await handler(req, writer)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+        except (
+            OSError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            ValueError,
+            asyncio.CancelledError,
+        ):
             pass
         finally:
             self.in_flight -= 1

@@ -68,12 +68,6 @@ class FetchResult:
         return out
 
 
-class _FetchError(Exception):
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
 class _VettedResolver(AbstractResolver):
     """Answers only with addresses the guard approved for this task; anything else fails closed."""
 
@@ -160,7 +154,7 @@ async def fetch(
             await _follow(result, session, settings, profile=profile, referer=referer, pin_ip=pin_ip)
     except TimeoutError:
         _fail(result, "timeout", f"no complete answer within {settings.fetch_timeout_seconds:g} s")
-    except _FetchError as exc:
+    except Refused as exc:
         _fail(result, exc.kind, str(exc))
     finally:
         if own and session is not None:
@@ -182,7 +176,7 @@ async def _follow(
     referer: str | None,
     pin_ip: str | None,
 ) -> None:
-    url = _parse(result.url, "url")
+    url = parse_url(result.url, "url")
     pinned_host = url.raw_host if pin_ip else None
     cookies: dict[str, dict[str, str]] = {}
     seen: set[tuple[str, str]] = set()
@@ -198,7 +192,7 @@ async def _follow(
         jar = cookies.setdefault(host, {})
         cookie_header = "; ".join(f"{k}={v}" for k, v in jar.items())
         if (str(url), cookie_header) in seen:
-            raise _FetchError("redirect_loop", f"redirect {hop} returns to {url} already visited")
+            raise Refused("redirect_loop", f"redirect {hop} returns to {url} already visited")
         seen.add((str(url), cookie_header))
         hop_headers = dict(headers, Cookie=cookie_header) if cookie_header else headers
         location, set_cookies = await _hop(
@@ -210,26 +204,25 @@ async def _follow(
         result.redirects.append(
             {"url": str(url), "status": result.status, "ip": result.ip, "location": location}
         )
-        url = _parse(location, f"redirect {hop + 1} from {url}", base=url)
+        url = parse_url(location, f"redirect {hop + 1} from {url}", base=url)
         headers.pop("Referer", None)
-    raise _FetchError(
-        "too_many_redirects", f"more than {settings.fetch_max_redirects} redirects (last to {url})"
-    )
+    raise Refused("too_many_redirects", f"more than {settings.fetch_max_redirects} redirects (last to {url})")
 
 
-def _parse(text: str, where: str, *, base: URL | None = None) -> URL:
-    """A canonical http(s) URL; numeric hosts rewritten to the address they reach (`127.1` -> 127.0.0.1)."""
+def parse_url(text: str, where: str, *, base: URL | None = None) -> URL:
+    """A canonical http(s) URL; numeric hosts rewritten to the address they reach (`127.1` -> 127.0.0.1).
+
+    Raises Refused(kind="invalid_url") naming `where` (e.g. "url", "redirect 3 from ...").
+    """
     try:
         url = base.join(URL(text)) if base is not None else URL(text)
         host = url.raw_host
     except (ValueError, TypeError, UnicodeError) as exc:
-        raise _FetchError("invalid_url", f"{where}: {text!r} is not a valid URL ({exc})") from None
+        raise Refused("invalid_url", f"{where}: {text!r} is not a valid URL ({exc})") from None
     if url.scheme not in ("http", "https"):
-        raise _FetchError(
-            "invalid_url", f"{where}: scheme {url.scheme or '(none)'!r} of {text!r} is not http(s)"
-        )
+        raise Refused("invalid_url", f"{where}: scheme {url.scheme or '(none)'!r} of {text!r} is not http(s)")
     if not host:
-        raise _FetchError("invalid_url", f"{where}: {text!r} has no host")
+        raise Refused("invalid_url", f"{where}: {text!r} has no host")
     literal = parse_ip(host)
     if literal is not None and str(literal) != host.strip("[]"):
         url = url.with_host(str(literal))
@@ -252,7 +245,7 @@ async def _hop(
         addrs = await vet(host, port, settings, pin_ip=pin_ip)
     except Refused as exc:
         where = f"redirect to {url}" if result.redirects else "url"
-        raise _FetchError(exc.kind, f"{where}: {exc}") from None
+        raise Refused(exc.kind, f"{where}: {exc}") from None
     result.timings["resolve"] = round(result.timings.get("resolve", 0.0) + time.monotonic() - t0, 4)
     hop = _Hop(host, addrs)
     token = _HOP.set(hop)
@@ -286,18 +279,18 @@ async def _request(
                 await _read_body(result, resp, settings.fetch_max_body_bytes)
             return location, cookies
     except aiohttp.ClientSSLError as exc:
-        raise _FetchError("tls", f"TLS with {url.host}: {exc}") from None
+        raise Refused("tls", f"TLS with {url.host}: {exc}") from None
     except aiohttp.ClientConnectorError as exc:
-        raise _FetchError("connect", f"connect to {url.host}:{url.port}: {exc.os_error}") from None
+        raise Refused("connect", f"connect to {url.host}:{url.port}: {exc.os_error}") from None
     except aiohttp.ClientResponseError as exc:
         kind = (
             "headers_too_large"
             if any(m in str(exc.message) for m in _HEADER_LIMIT_MESSAGES)
             else "bad_response"
         )
-        raise _FetchError(kind, f"{url}: {exc.message}") from None
+        raise Refused(kind, f"{url}: {exc.message}") from None
     except (aiohttp.ClientError, OSError) as exc:
-        raise _FetchError("bad_response", f"{url}: {type(exc).__name__}: {exc}") from None
+        raise Refused("bad_response", f"{url}: {type(exc).__name__}: {exc}") from None
 
 
 def _record_response(result: FetchResult, url: URL, resp: aiohttp.ClientResponse) -> None:
@@ -322,7 +315,7 @@ async def _read_body(result: FetchResult, resp: aiohttp.ClientResponse, cap: int
             if len(chunk) > room:
                 chunks.append(chunk[:room])
                 result.truncated = True
-                raise _FetchError("too_large", f"body larger than {cap} decoded bytes; kept the first {cap}")
+                raise Refused("too_large", f"body larger than {cap} decoded bytes; kept the first {cap}")
             chunks.append(chunk)
             size += len(chunk)
     finally:

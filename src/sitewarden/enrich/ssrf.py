@@ -37,7 +37,7 @@ _SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
 
 
 class Refused(Exception):
-    """A destination the guard will not connect to; `kind` is a FetchResult error_kind."""
+    """Why a fetch stops (a refused destination, a bad URL, a limit hit); `kind` is its error_kind."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import ssl
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 
 def client_context(settings: Any) -> ssl.SSLContext:
     """System trust store plus the optional operator bundle; verification is never switched off."""
-    ctx = ssl.create_default_context()
     ca_file = getattr(settings, "fetch_ca_file", None)
+    return _context(str(ca_file) if ca_file else None)
+
+
+@lru_cache(maxsize=8)
+def _context(ca_file: str | None) -> ssl.SSLContext:
+    # Loading the system store costs tens of milliseconds of blocked event loop: do it once.
+    ctx = ssl.create_default_context()
     if ca_file:
-        ctx.load_verify_locations(cafile=str(ca_file))
+        ctx.load_verify_locations(cafile=ca_file)
     return ctx
 
 
