@@ -1,0 +1,384 @@
+"""Look-alikes of protected brands in a host name: typos, homoglyphs, mixed scripts, combosquats, brands in
+the subdomain or path of an unrelated domain, TLD swaps, Chinese brand names in IDNs and pinyin spellings.
+
+Pure and fast: the catalogue is compiled once into an index (Aho-Corasick over brand tokens, a dict of
+typo variants, a dict of skeletons), so the common no-hit path costs a few microseconds per host.
+A brand's own registrable domains and their subdomains never produce signals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+import ahocorasick
+
+from sitewarden.domain.models import FraudType, Signal
+from sitewarden.normalise.domains import HostInfo, parse_host
+from sitewarden.normalise.urls import InvalidInput, path_of
+from sitewarden.score.brands import Brand, BrandCatalogue
+from sitewarden.score.domains.skeleton import is_mixed_script, skeleton
+from sitewarden.score.domains.typos import typo_table
+
+# Words fraudsters glue to a brand (English and pinyin); a brand token plus only these words is a combosquat.
+_VOCABULARY_TEXT = """
+    login logon signin sign log account accounts acc verify verification verified secure security safe
+    update confirm confirmation auth authentication support service services help helpdesk center centre
+    customer online app apps download mobile portal web webmail mail email id my wallet pay payment payments
+    bank banking card cards official site home user users member members vip client clients access check
+    alert alerts notice billing bill invoice refund refunds claim reward rewards bonus gift gifts prize win
+    free promo offer deal deals sale shop store outlet express delivery parcel track tracking post package
+    order orders recover recovery unlock locked limited restore reset password pass token airdrop connect
+    sync validate validation dapp swap stake staking claims network global world international intl group
+    team info net com org cn hk tw us uk gov www wap cc m h5 e i go get new now live hub cloud link
+    tuikuan kefu kf zaixian zhuce denglu dl renzheng shenhe jiedong dongjie lipei buchang jiangli zhongjiang
+    butie tongzhi anquan guanwang gw fuwu yewu xinyongka daikuan jifen duihuan shouquan dengji yanzheng
+    shebao yibao shouji wangye wangyin shenqing tixian chongzhi jiaoyi fanli hongbao huodong zhifu
+    kuaidi wuliu chaxun jiaofei banli chuli weizhang fakuan ticket tickets
+"""
+VOCABULARY = frozenset(_VOCABULARY_TEXT.split())
+_SEPARATORS = re.compile(r"[-0-9]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SUBDOMAIN_SPAN = 4  # longest official domain looked for inside a subdomain, in labels
+
+
+@lru_cache(maxsize=4096)
+def _vocab_words(piece: str) -> int:
+    """Number of vocabulary words that exactly tile `piece` (0 when impossible; empty piece -> 0)."""
+    if not piece:
+        return 0
+    best = -1
+    for end in range(len(piece), 0, -1):
+        head = piece[:end]
+        if head in VOCABULARY:
+            rest = piece[end:]
+            if not rest:
+                return 1
+            tail = _vocab_words(rest)
+            if tail > 0:
+                best = max(best, 1 + tail)
+    return max(best, 0)
+
+
+def _tiles_with_vocab(text: str) -> int:
+    """Vocabulary words in text split at hyphens and digits, or -1 if any remaining piece is not vocabulary."""
+    total = 0
+    for piece in _SEPARATORS.split(text):
+        if piece:
+            words = _vocab_words(piece)
+            if words == 0:
+                return -1
+            total += words
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    brand: Brand
+    kind: str  # "keyword" or "pinyin"
+
+
+@dataclass
+class LookalikeIndex:
+    """Look-up structures compiled from a catalogue; build with `index_for(catalogue)`."""
+
+    catalogue: BrandCatalogue
+    official_labels: dict[str, tuple[Brand, str]] = field(default_factory=dict)
+    tokens: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton)
+
+    def __post_init__(self) -> None:
+        found: dict[str, list[_Token]] = {}
+        for brand in self.catalogue.brands:
+            distinctive = set(brand.keywords)
+            for domain in brand.domains:
+                label = parse_host(domain).sld
+                if label in distinctive or label.replace("-", "") in distinctive:
+                    self.official_labels.setdefault(label, (brand, domain))
+            for word in dict.fromkeys((*brand.pinyin, *brand.keywords)):  # pinyin wins for shared words
+                found.setdefault(word, []).append(
+                    _Token(brand, "pinyin" if word in brand.pinyin else "keyword")
+                )
+        for word, owners in found.items():
+            self.tokens.add_word(word, (word, tuple(owners)))
+        if found:
+            self.tokens.make_automaton()
+
+    @cached_property
+    def typos(self) -> dict[str, tuple[object, str]]:
+        """Typo variant -> ((brand, official domain), kind), for distinctive labels of 5+ characters."""
+        labels: dict[str, object] = {
+            label: owner
+            for label, owner in self.official_labels.items()
+            if len(label) >= 5 and not label.isdigit()
+        }
+        for brand in self.catalogue.brands:
+            for word in brand.keywords:
+                if len(word) >= 6 and not word.isdigit():
+                    labels.setdefault(word, (brand, brand.domains[0]))
+        return typo_table(labels)
+
+    @cached_property
+    def skeletons(self) -> dict[str, tuple[Brand, str]]:
+        out: dict[str, tuple[Brand, str]] = {}
+        for label, owner in self.official_labels.items():
+            out.setdefault(skeleton(label), owner)
+        for brand in self.catalogue.brands:
+            for word in brand.keywords:
+                if len(word) >= 4:
+                    out.setdefault(skeleton(word), (brand, brand.domains[0]))
+        return out
+
+    @cached_property
+    def chinese_names(self) -> ahocorasick.Automaton:
+        automaton = ahocorasick.Automaton()
+        names: dict[str, list[Brand]] = {}
+        for brand in self.catalogue.brands:
+            for name in brand.names:
+                if len(name) >= 2 and _CJK.search(name):
+                    names.setdefault(name.lower(), []).append(brand)
+        for name, brands in names.items():
+            automaton.add_word(name, (name, tuple(brands)))
+        if names:
+            automaton.make_automaton()
+        return automaton
+
+
+@lru_cache(maxsize=8)
+def index_for(catalogue: BrandCatalogue) -> LookalikeIndex:
+    """The compiled index of a catalogue (cached per catalogue object)."""
+    return LookalikeIndex(catalogue)
+
+
+def _signal(signal: str, weight: float, brand: Brand, why: str, **evidence: object) -> Signal:
+    official = evidence.get("official_domain") or brand.domains[0]
+    detail = f"{why}; {brand.name}'s official domain is {official}"
+    evidence = {"official_domain": official, **evidence}
+    return Signal(signal, weight, detail, FraudType.PHISHING, brand.id, evidence)
+
+
+def _tld_swap(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
+    owner = index.official_labels.get(info.sld)
+    if owner is None:
+        return
+    brand, official = owner
+    tld = info.suffix.rpartition(".")[2]
+    country_site = len(tld) == 2 and (brand.country is None or tld == brand.country.lower())
+    weight = 0.4 if country_site else 0.85
+    yield _signal(
+        "tld_swap", weight, brand, f"{info.registrable_domain} is the brand name under another suffix",
+        official_domain=official,
+    )  # fmt: skip
+
+
+def _typo(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
+    sld = info.sld
+    hit = index.typos.get(sld)
+    if hit is not None:
+        (brand, official), kind = hit  # type: ignore[misc]
+        name = "homoglyph" if kind == "homoglyph" else f"typo.{kind}"
+        yield _signal(name, 0.85, brand, f"{sld} is a {kind.replace('_', ' ')} typo of {official}",
+                      official_domain=official, kind=kind)  # fmt: skip
+        return
+    if "-" in sld:  # a typo of the brand glued to other words: secure-paypa1-login
+        parts = sld.split("-")
+        for i, part in enumerate(parts):
+            hit = index.typos.get(part) if len(part) >= 5 else None
+            rest = "-".join(parts[:i] + parts[i + 1 :])
+            if hit is not None and _tiles_with_vocab(rest) > 0:
+                (brand, official), kind = hit  # type: ignore[misc]
+                yield _signal(f"typo.{kind}" if kind != "homoglyph" else "homoglyph", 0.8, brand,
+                              f"{sld} contains {part}, a {kind.replace('_', ' ')} typo of {official}, "
+                              f"with the words {rest!r}", official_domain=official, kind=kind)  # fmt: skip
+                return
+
+
+def _token_hits(text: str, index: LookalikeIndex) -> Iterable[tuple[int, int, str, tuple[_Token, ...]]]:
+    if not text:
+        return
+    for end, (word, owners) in index.tokens.iter(text):
+        yield end - len(word) + 1, end + 1, word, owners
+
+
+def _bounded(text: str, start: int, end: int, word: str) -> bool:
+    """Is text[start:end] a whole token: edges at hyphens, dots or digits (or letters, for digit tokens)?"""
+    digits = word.isdigit()
+
+    def edge(ch: str) -> bool:
+        return ch in "-." or (ch.isalpha() if digits else ch.isdigit())
+
+    return (start == 0 or edge(text[start - 1])) and (end == len(text) or edge(text[end]))
+
+
+def _combosquat(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
+    sld = info.sld
+    if sld in index.official_labels:  # reported as a TLD swap
+        return
+    for start, end, word, owners in _token_hits(sld, index):
+        rest = sld[:start] + "-" + sld[end:]
+        words = _tiles_with_vocab(rest)
+        bounded = _bounded(sld, start, end, word)
+        if len(word) <= 3 and not (bounded and words > 0):
+            continue  # "jd", "ccb": only as a separate word next to fraud vocabulary (jd-vip, ccb-kefu)
+        short = len(word) <= 4
+        if sld == word:
+            weight, why = 0.7, f"{info.registrable_domain} is the brand's name under a domain it does not own"
+        elif words > 0 and (bounded or not short):
+            weight, why = 0.85, f"{sld} is the brand token {word!r} plus the words {rest.strip('-')!r}"
+        elif bounded and not short:
+            weight, why = 0.55, f"{sld} contains the brand token {word!r} as a separate word"
+        elif len(word) >= 7:
+            weight, why = 0.4, f"{sld} contains the brand token {word!r}"
+        else:
+            continue
+        for owner in owners:
+            name = "pinyin_brand" if owner.kind == "pinyin" else "combosquat"
+            yield _signal(name, weight, owner.brand, why, token=word, vocabulary_words=max(words, 0))
+
+
+def _official_in(labels: list[str], catalogue: BrandCatalogue) -> tuple[Brand, str] | None:
+    for i in range(len(labels) - 1):
+        for span in range(min(_SUBDOMAIN_SPAN, len(labels) - i), 1, -1):
+            candidate = ".".join(labels[i : i + span])
+            brand = catalogue.official_brand(candidate)
+            if brand is not None:
+                return brand, candidate
+    return None
+
+
+def _brand_in_subdomain(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
+    sub = info.subdomain
+    if not sub:
+        return
+    found = _official_in(sub.split("."), index.catalogue)
+    if found is not None:
+        brand, official = found
+        yield _signal("brand_in_subdomain", 0.9, brand,
+                      f"{info.host} puts {official} in front of the unrelated domain {info.registrable_domain}",
+                      official_domain=official)  # fmt: skip
+        return
+    for start, end, word, owners in _token_hits(sub, index):
+        if len(word) < 4 or not _bounded(sub, start, end, word):
+            continue
+        label = sub[sub.rfind(".", 0, start) + 1 : (sub.find(".", end) + 1 or len(sub) + 1) - 1]
+        rest = label.replace(word, "-", 1)
+        weight = 0.75 if _tiles_with_vocab(rest) > 0 else 0.45
+        for owner in owners:
+            yield _signal("brand_in_subdomain", weight, owner.brand,
+                          f"{info.host} names {word!r} in the subdomain of the unrelated domain "
+                          f"{info.registrable_domain}", token=word)  # fmt: skip
+
+
+def _idn(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
+    if info.unicode_host == info.host:
+        return
+    labels = info.unicode_host.split(".")
+    for label in labels:
+        if is_mixed_script(label):
+            yield Signal("mixed_script", 0.6, f"label {label!r} mixes scripts, a common disguise",
+                         FraudType.PHISHING, None, {"label": label})  # fmt: skip
+            break
+    uni_sld = info.unicode_host[: len(info.unicode_host) - len(info.suffix) - 1] if info.suffix else ""
+    uni_sld = uni_sld.rpartition(".")[2]
+    for part in {uni_sld, *uni_sld.split("-")}:
+        owner = index.skeletons.get(skeleton(part)) if part and not part.isascii() else None
+        if owner is not None:
+            brand, official = owner
+            yield _signal("homoglyph", 0.95, brand,
+                          f"{uni_sld} ({info.registrable_domain}) looks like {official} but uses other characters",
+                          official_domain=official)  # fmt: skip
+            break
+    if _CJK.search(info.unicode_host):
+        seen: set[str] = set()
+        for _, (name, brands) in index.chinese_names.iter(info.unicode_host.lower()):
+            for brand in brands:
+                if brand.id not in seen:
+                    seen.add(brand.id)
+                    yield _signal("idn_chinese_brand", 0.9, brand,
+                                  f"{info.unicode_host} contains the brand's Chinese name {name!r}", name=name)  # fmt: skip
+
+
+_DETECTORS = (_tld_swap, _typo, _combosquat, _brand_in_subdomain, _idn)
+
+
+def _strongest(signals: Iterable[Signal]) -> list[Signal]:
+    best: dict[tuple[str, str | None], Signal] = {}
+    for s in signals:
+        key = (s.name, s.brand)
+        if key not in best or s.weight > best[key].weight:
+            best[key] = s
+    return sorted(best.values(), key=lambda s: -s.weight)
+
+
+def detect(info: HostInfo, catalogue: BrandCatalogue) -> list[Signal]:
+    """Look-alike signals for a parsed host, strongest first; none for a brand's own domains or IPs."""
+    if (
+        info.is_ip
+        or not info.suffix
+        or info.suffix == info.host
+        or catalogue.is_official(info.registrable_domain)
+    ):
+        return []
+    index = index_for(catalogue)
+    return _strongest(s for detector in _DETECTORS for s in detector(info, index))
+
+
+def detect_url(url: str, catalogue: BrandCatalogue) -> list[Signal]:
+    """detect() on the URL's host plus brand names in its path (`/www.paypal.com/signin`, `/icbc/login`)."""
+    info = parse_host(url)
+    signals = detect(info, catalogue)
+    if info.is_ip or not catalogue.is_official(info.registrable_domain):
+        signals = _strongest([*signals, *_brand_in_path(path_of(url).lower(), info, index_for(catalogue))])
+    return signals
+
+
+def _brand_in_path(path: str, info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
+    segments = [s for s in re.split(r"[/?&=#]+", path) if s]
+    for segment in segments:
+        if "." in segment:
+            try:
+                brand = index.catalogue.official_brand(parse_host(segment).registrable_domain)
+            except InvalidInput:
+                brand = None
+            if brand is not None:
+                yield _signal("brand_in_path", 0.6, brand,
+                              f"the path on {info.host} names the brand's domain {segment!r}")  # fmt: skip
+                return
+    for segment in segments:
+        for start, end, word, owners in _token_hits(segment, index):
+            if len(word) >= 4 and _bounded(segment.replace("_", "-"), start, end, word):
+                for owner in owners:
+                    yield _signal("brand_in_path", 0.35, owner.brand,
+                                  f"the path on {info.host} names {word!r}", token=word)  # fmt: skip
+
+
+def nearest_brand(info: HostInfo, catalogue: BrandCatalogue) -> tuple[str | None, int, str]:
+    """(brand id, edit distance, kind) of the closest brand this host imitates, or (None, -1, "").
+
+    Distance is 0 for exact brand tokens (combosquat, TLD swap, homoglyph, brand in subdomain) and 1 for
+    typo variants; a cheap numeric feature for models."""
+    for s in detect(info, catalogue):
+        if s.brand is not None:
+            return s.brand, 1 if s.name.startswith("typo.") else 0, s.name
+    return None, -1, ""
+
+
+FEATURE_NAMES = (
+    "lookalike_max_weight", "lookalike_signals", "typo", "homoglyph", "mixed_script", "combosquat",
+    "pinyin_brand", "brand_in_subdomain", "tld_swap", "idn_chinese_brand",
+)  # fmt: skip
+
+
+def features(info: HostInfo, catalogue: BrandCatalogue) -> dict[str, float]:
+    """Numeric look-alike features for a model (names in FEATURE_NAMES): the strongest weight per signal
+    family, the overall maximum and the number of signals."""
+    out = dict.fromkeys(FEATURE_NAMES, 0.0)
+    signals = detect(info, catalogue)
+    for s in signals:
+        family = "typo" if s.name.startswith("typo.") else s.name
+        if family in out:
+            out[family] = max(out[family], s.weight)
+    out["lookalike_signals"] = float(len(signals))
+    out["lookalike_max_weight"] = max((s.weight for s in signals), default=0.0)
+    return out
