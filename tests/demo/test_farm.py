@@ -83,8 +83,10 @@ def test_every_site_is_served_by_host_header(demo_farm: FarmHandle, client: http
 
 
 def test_distinct_hosts_get_distinct_pages(client: httpx.Client) -> None:
-    bodies = {landing(client, s.host).text for s in SITES if not s.host.startswith("go.")}
-    assert len(bodies) == len(SITES) - 1
+    pages = [landing(client, s.host) for s in SITES]
+    served = [p.text for p in pages if p.status_code == 200]
+    assert len(served) >= len(SITES) - 1
+    assert len(set(served)) == len(served)
 
 
 def test_unknown_host_and_hidden_files_are_404(demo_farm: FarmHandle, client: httpx.Client) -> None:
