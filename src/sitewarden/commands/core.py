@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from sitewarden.settings import Settings, SettingsError, get_settings, load_settings
+from sitewarden.settings import Settings, SettingsError, load_settings
 from sitewarden.store import jobs, migrate, repos
 from sitewarden.store.db import Store
 
@@ -19,7 +19,7 @@ err = Console(stderr=True)
 
 def settings_or_exit(**overrides: object) -> Settings:
     try:
-        return load_settings(**overrides) if overrides else get_settings()
+        return load_settings(**overrides)
     except SettingsError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
