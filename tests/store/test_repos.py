@@ -78,7 +78,7 @@ def test_verdict_rewrite_replaces_signals(any_store: Store) -> None:
         sig = [{"signal": "x", "weight": 0.5, "detail": "d"}]
         repos.save_verdict(s, scan, subject="a", verdict="review", score=0.5, fraud_type=None, brand=None, signals=sig)
         repos.save_verdict(s, scan, subject="a", verdict="block", score=0.9, fraud_type=None, brand=None,
-                           signals=sig + [{"signal": "y", "weight": 0.9, "detail": "e"}])
+                           signals=[*sig, {"signal": "y", "weight": 0.9, "detail": "e"}])
         sid = scan.id
     with any_store.read() as s:
         scan = repos.get_scan(s, sid)
