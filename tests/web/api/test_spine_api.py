@@ -91,7 +91,7 @@ def test_inventory_rejection_is_422_and_writes_nothing(api: TestClient) -> None:
 def test_scan_create_and_get(api: TestClient, ctx: Context, demo_farm: FarmHandle) -> None:
     h = api.headers_analyst  # type: ignore[attr-defined]
     # The farm answers an unknown Host (here its IP) with 404: a recorded outcome with evidence.
-    r = api.post("/api/v1/scans", json={"url": "http://127.0.0.1:%d/" % demo_farm.port}, headers=h)
+    r = api.post("/api/v1/scans", json={"url": f"http://127.0.0.1:{demo_farm.port}/"}, headers=h)
     assert r.status_code == 202 and r.headers["location"].endswith(str(r.json()["id"]))
     asyncio.run(Worker(ctx, 1).run(until_idle=True))
     scan = api.get(r.headers["location"], headers=h).json()
