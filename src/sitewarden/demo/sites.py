@@ -75,6 +75,8 @@ SITES: tuple[DemoSite, ...] = (
           "Legitimate lottery results (双色球, 大乐透, 福彩3D): hard negative for gambling."),
     _site("www.dongjiang-daily.cn", "t1004", None, "东江日报 · 东江网",
           "News portal; one story reports the 快递理赔 / meeting-app scam in police words."),
+    _site("app.dongjiang-daily.cn", "t1004", None, "东江新闻客户端 下载",
+          "A newspaper's own app page offering an APK beside store links: hard negative for APK lures."),
     # --- t1005: a college ------------------------------------------------------------------------------
     _site("cas.jnvtc.edu.cn", "t1005", None, "江南职业技术学院 统一身份认证",
           "University single sign-on with student number and password: hard negative."),
@@ -114,6 +116,8 @@ SITES: tuple[DemoSite, ...] = (
     # --- t2004: telecom fraud ---------------------------------------------------------------------------
     _site("hao-dai365.com", "t2004", _F.LOAN_SCAM, "好贷365 · 无抵押秒到账",
           "Fake loan: 无视征信, 秒到账, then a 解冻费 to 'unfreeze' the loan; fake licence text."),
+    _site("xinyong-zhouzhuan.cc", "t2004", _F.LOAN_SCAM, "信用周转 · 额度测评",
+          "Loan scam without the usual words: 额度测评, 验资账户 deposit of 10%, 'do not contact your bank'."),
     _site("gaj-anjian-chaxun.top", "t2004", _F.IMPERSONATION_POLICE, "公安部 案件信息查询平台",
           "Police impersonation: 通缉令, 资金核查, transfer to a 安全账户; fake 京公网安备 and ICP."),
     _site("sf-express-redelivery.com", "t2004", _F.PARCEL_FEE, "顺丰速运 · 包裹派送异常",
