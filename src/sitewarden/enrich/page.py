@@ -23,7 +23,9 @@ from sitewarden.enrich.page_decode import binary_kind, decode
 MAX_INPUT_BYTES = 3_000_000
 MAX_TEXT_CHARS = 20_000
 MAX_ITEMS = 30
-MAX_DOM_TOKENS = 4_000
+MAX_DOM_TOKENS = 1_500
+MAX_SCRIPT_CHARS = 300_000
+MAX_REF_CHARS = 500  # data: URIs can be megabytes; nothing we look for sits past this
 _INVISIBLE = ["script", "style", "noscript", "template", "svg", "head"]
 _FORMATTING = frozenset(
     {
@@ -53,6 +55,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _SPACES = re.compile(r"\s+")
+_ABSOLUTE_REF = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//(?:[^@/?#\\]*@)?([^:/?#\\\s\[\]]+)")
 _KIND_PATTERNS = dict(pp.FIELD_KINDS)
 
 
@@ -99,7 +102,7 @@ class PageFacts:
     obfuscation: list[str] = field(default_factory=list)
     icp_text: str = ""
     icp_valid: bool | None = None
-    brand_mentions: list[dict[str, str]] = field(default_factory=list)
+    brand_mentions: list[dict[str, str | int]] = field(default_factory=list)
     dom_tokens: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -124,6 +127,12 @@ def _resolve(base: str, ref: str) -> str:
         return urljoin(base, ref.strip())
     except ValueError:
         return ""
+
+
+def _ref_host(ref: str) -> str:
+    """Host of an absolute or scheme-relative reference; "" for relative ones (they stay on the page's host)."""
+    m = _ABSOLUTE_REF.match(ref.strip()[:MAX_REF_CHARS])
+    return m.group(1).lower().rstrip(".") if m else ""
 
 
 def _add(items: list[str], value: str) -> None:
@@ -272,28 +281,31 @@ def _wallets(text: str) -> list[str]:
 
 
 def _scripts(tree: LexborHTMLParser, url: str, facts: PageFacts) -> None:
-    obfuscation: set[str] = set()
+    inline: list[str] = []
     for node in tree.css("script"):
         src = node.attributes.get("src")
         if src:
-            host = url_host(_resolve(url, src))
+            host = _ref_host(src)
             if host and host != facts.host:
                 _add(facts.script_hosts, host)
             vendor = _chat_vendor(host)
             if vendor:
                 _add(facts.chat_widgets, vendor)
-            continue
-        code = node.text(deep=True)[:200_000]
-        if not code:
-            continue
-        for name, pattern in pp.OBFUSCATION:
-            if name not in obfuscation and pattern.search(code):
-                obfuscation.add(name)
-        for m in pp.JS_REDIRECT.finditer(code[:50_000]):
+        elif sum(map(len, inline)) < MAX_SCRIPT_CHARS:
+            inline.append(node.text(deep=True))
+    code = "\n".join(inline)[:MAX_SCRIPT_CHARS]
+    if not code:
+        return
+    facts.obfuscation = sorted(
+        name
+        for name, literal, pattern in pp.OBFUSCATION
+        if (not literal or literal in code) and pattern.search(code)
+    )
+    if "location" in code:
+        for m in pp.JS_REDIRECT.finditer(code):
             _add(facts.redirects, _resolve(url, m.group(1) or m.group(2)))
-        if pp.CHAT_URL.search(code[:50_000]):
-            _add(facts.chat_widgets, "chat link in script")
-    facts.obfuscation = sorted(obfuscation)
+    if pp.CHAT_URL.search(code.lower()):
+        _add(facts.chat_widgets, "chat link in script")
 
 
 def _chat_vendor(host: str) -> str | None:
@@ -306,40 +318,48 @@ def _chat_vendor(host: str) -> str | None:
 def _links(tree: LexborHTMLParser, url: str, facts: PageFacts) -> None:
     hosts: Counter[str] = Counter()
     resources: set[str] = set(facts.script_hosts)
-    for node in tree.css("a[href], area[href]"):
-        href = node.attributes.get("href") or ""
-        facts.link_count += 1
-        if pp.APP_LINK.search(href.strip()):
-            _add(facts.app_links, _resolve(url, href))
-        if pp.CHAT_URL.search(href):
-            _add(facts.chat_widgets, "chat link")
-        host = url_host(_resolve(url, href)) if "//" in href else ""
+    hrefs = [
+        (node.attributes.get("href") or "")[:MAX_REF_CHARS].strip()
+        for node in tree.css("a[href], area[href]")
+    ]
+    facts.link_count = len(hrefs)
+    # One search over all links finds the rare pages worth a per-link look.
+    joined = "\n".join(hrefs).lower()
+    if pp.APP_LINK_ANY.search(joined):
+        for href in hrefs:
+            if pp.APP_LINK.search(href):
+                _add(facts.app_links, _resolve(url, href))
+    if pp.CHAT_URL.search(joined):
+        _add(facts.chat_widgets, "chat link")
+    for href in hrefs:
+        host = _ref_host(href)
         if host and host != facts.host:
             hosts[host] += 1
     facts.link_hosts = dict(hosts.most_common(20))
     for node in tree.css("link[href]"):
         attrs = node.attributes
         rel = (attrs.get("rel") or "").lower()
-        target = _resolve(url, attrs.get("href") or "")
+        href = attrs.get("href") or ""
         if "icon" in rel and not facts.favicon_url:
-            facts.favicon_url = target
-        host = url_host(target)
+            facts.favicon_url = _resolve(url, href)
+        host = _ref_host(href)
         if host and host != facts.host:
             resources.add(host)
+    image_hints: list[str] = []
     for node in tree.css("img, iframe, frame, embed, object, source"):
         attrs = node.attributes
-        src = attrs.get("src") or attrs.get("data") or attrs.get("data-src") or ""
+        src = (attrs.get("src") or attrs.get("data") or attrs.get("data-src") or "")[:MAX_REF_CHARS]
         if node.tag in ("iframe", "frame") and src:
             _add(facts.iframes, _resolve(url, src))
         if node.tag == "img":
             facts.image_count += 1
-            if pp.QR_HINT.search(
+            image_hints.append(
                 f"{src} {attrs.get('alt') or ''} {attrs.get('class') or ''} {attrs.get('id') or ''}"
-            ):
-                facts.qr_hints += 1
-        host = url_host(_resolve(url, src)) if "//" in src else ""
+            )
+        host = _ref_host(src)
         if host and host != facts.host:
             resources.add(host)
+    facts.qr_hints += len(pp.QR_HINT.findall("\n".join(image_hints).lower()))
     if not facts.favicon_url and facts.host:
         facts.favicon_url = _resolve(url, "/favicon.ico")
     facts.resource_hosts = sorted(resources)[: MAX_ITEMS * 2]
@@ -405,7 +425,7 @@ def _analyse_into(facts: PageFacts, html: str | bytes, url: str, headers: Mappin
     )
     tree.strip_tags(_INVISIBLE)
     body = tree.body
-    visible = _SPACES.sub(" ", body.text(separator=" ")).strip() if body else ""
+    visible = _SPACES.sub(" ", body.text(separator=" ")[: MAX_TEXT_CHARS * 3]).strip() if body else ""
     facts.text = visible[:MAX_TEXT_CHARS]
     facts.language = _language(f"{facts.title} {facts.text}")
     _text_facts(facts, alt_text)
@@ -417,7 +437,8 @@ def _text_facts(facts: PageFacts, alt_text: str) -> None:
         _add(facts.phones, _SPACES.sub("", m.group(0)))
     facts.wallets = _wallets(text)
     facts.icp_text, facts.icp_valid = _icp(text)
-    if pp.CHAT_WORDING.search(text):
+    lowered = text.lower()
+    if pp.CHAT_WORDING.search(lowered):
         _add(facts.chat_widgets, "chat wording")
-    facts.qr_hints += len(pp.QR_HINT.findall(text[:MAX_TEXT_CHARS]))
+    facts.qr_hints += len(pp.QR_HINT.findall(lowered))
     facts.brand_mentions = brand_mentions(facts.title, text, alt_text)

@@ -113,14 +113,15 @@ CHAT_VENDOR_HOSTS = {
     "kf5.com": "KF5",
     "chatwoot.com": "Chatwoot",
 }
+# Matched against lower-cased text (case-insensitive regexes are several times slower on long scripts).
 CHAT_WORDING = re.compile(
-    r"在线客服|联系客服|人工客服|客服中心|微信客服|QQ客服|24小时客服|客服热线|live\s?chat"
+    r"在线客服|联系客服|人工客服|客服中心|微信客服|qq客服|24小时客服|客服热线|live\s?chat"
     r"|chat with (us|an agent|support)|online customer service",
-    re.IGNORECASE,
 )
-CHAT_URL = re.compile(r"kefu|livechat|/chat/?(\?|$)|wpa\.qq\.com|qm\.qq\.com|chatlink", re.IGNORECASE)
+CHAT_URL = re.compile(r"kefu|livechat|/chat/?(\?|$)|wpa\.qq\.com|qm\.qq\.com|chatlink")
 
-QR_HINT = re.compile(r"qr.?code|\bqr\b|二维码|扫码|扫一扫|wxcode|erweima", re.IGNORECASE)
+QR_HINT = re.compile(r"qr.?code|\bqr\b|二维码|扫码|扫一扫|wxcode|erweima")
+APP_LINK_ANY = re.compile(r"\.(?:apk|ipa|xapk|exe|msi|dmg)\b|itms-services:")
 APP_LINK = re.compile(r"\.(apk|ipa|xapk|exe|msi|dmg)(?:[?#]|$)|^itms-services:", re.IGNORECASE)
 
 META_REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.IGNORECASE)
@@ -128,18 +129,23 @@ JS_REDIRECT = re.compile(
     r"(?:window\.|document\.|top\.|self\.|parent\.)?location(?:\.href)?\s*=\s*['\"]([^'\"]{1,500})['\"]"
     r"|location\.(?:replace|assign)\(\s*['\"]([^'\"]{1,500})['\"]",
 )
-OBFUSCATION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern))
-    for name, pattern in (
-        ("packer", r"eval\(function\(p,\s*a,\s*c,\s*k,\s*e,\s*[rd]\)"),
-        ("eval", r"\beval\s*\("),
-        ("atob", r"\batob\s*\("),
-        ("unescape", r"\bunescape\s*\("),
-        ("fromcharcode", r"String\.fromCharCode\s*\("),
-        ("hex_identifiers", r"_0x[0-9a-f]{4,6}\b.{0,400}_0x[0-9a-f]{4,6}\b"),
-        ("hex_escapes", r"(?:\\x[0-9a-fA-F]{2}){20}"),
-        ("base64_blob", r"[A-Za-z0-9+/]{400,}={0,2}"),
-        ("document_write_escaped", r"document\.write\s*\(\s*(?:unescape|atob|decodeURIComponent)"),
+# (name, literal that must occur first as a cheap pre-check or "", pattern)
+OBFUSCATION: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (name, literal, re.compile(pattern))
+    for name, literal, pattern in (
+        ("packer", "function(p,", r"eval\(function\(p,\s*a,\s*c,\s*k,\s*e,\s*[rd]\)"),
+        ("eval", "eval", r"\beval\s*\("),
+        ("atob", "atob", r"\batob\s*\("),
+        ("unescape", "unescape", r"\bunescape\s*\("),
+        ("fromcharcode", "fromCharCode", r"String\.fromCharCode\s*\("),
+        ("hex_identifiers", "_0x", r"_0x[0-9a-f]{4,6}\b.{0,400}_0x[0-9a-f]{4,6}\b"),
+        ("hex_escapes", "\\x", r"(?:\\x[0-9a-fA-F]{2}){20}"),
+        ("base64_blob", "", r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{400}"),
+        (
+            "document_write_escaped",
+            "document.write",
+            r"document\.write\s*\(\s*(?:unescape|atob|decodeURIComponent)",
+        ),
     )
 )
 

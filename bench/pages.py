@@ -1,0 +1,187 @@
+"""Page benchmark: static analysis + scoring speed on one core, and quality on labelled real pages.
+
+Reads ../shared/data/pages and ../shared/data/pages2 (never copied into the repo; nothing in them is
+executed: pages are parsed as text). Quality is reported separately for the folders the rules were tuned
+on and for held-out folders (split by source folder, so copies of one kit never sit on both sides).
+
+Hosts: the data sets do not say where a page was served. Fraud pages are scored as served from an
+unrelated customer host. Benign pages are real pages of real sites, so they are scored on their own site:
+the URL the saved page names (saved-from comment, canonical link or og:url), else a domain its title names
+("Sign In to BestBuy.com"), else the official domain of the catalogue brand its title names ("Amazon Sign
+In" was captured on amazon.com), else the host its forms post to, else the neutral host.
+
+Usage: python bench/pages.py [--data DIR] [--misses] [--rendered]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitewarden.domain.models import Verdict
+from sitewarden.enrich.page import analyse, url_host
+from sitewarden.score.brands import default_catalogue
+from sitewarden.score.pages.combine import PageAssessment, score_page
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SETS = ("pages", "pages2")
+# Held out (never looked at while writing rules): whole source folders, roughly a third of each class.
+HOLDOUT = {
+    "pages/phishpedia_test_sites",
+    "pages/benign_cn_news",
+    "pages2/phish_kits_agmichael",
+    "pages2/phish_cn_10086_ccb_kit",
+    "pages2/phish_kit_binance_2025",
+    "pages2/scam_cn_gambling_platform",
+    "pages2/scam_order_boosting_shuadan_client",
+    "pages2/benign_formasaurus",
+    "pages2/benign_webkit_cc",
+}
+NEUTRAL_HOST = "shop-4711.customer-sites.net"
+_DOMAIN_IN_TITLE = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|cn|co\.uk|de|fr|jp|travel|io)\b", re.IGNORECASE)
+_ORIGIN = re.compile(
+    rb"saved from url=\(\d+\)(https?://[^\s>]+)"
+    rb"|<link[^>]+rel=[\"']?canonical[\"']?[^>]+href=[\"'](https?://[^\"']+)"
+    rb"|<link[^>]+href=[\"'](https?://[^\"']+)[\"'][^>]+rel=[\"']?canonical"
+    rb"|property=[\"']og:url[\"'][^>]+content=[\"'](https?://[^\"']+)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class Page:
+    path: Path
+    folder: str
+    label: str
+    url: str
+
+
+def origin_url(data: bytes, label: str) -> str:
+    """Where a benign page lived (see the module notes); the neutral host for fraud pages."""
+    neutral = f"https://{NEUTRAL_HOST}/index.html"
+    if label != "benign":
+        return neutral
+    m = _ORIGIN.search(data[:200_000])
+    if m:
+        url = next(g for g in m.groups() if g).decode("ascii", "replace")
+        if url_host(url):
+            return url
+    facts = analyse(data, neutral)
+    named = _DOMAIN_IN_TITLE.search(facts.title)
+    if named:
+        return f"https://{named.group(0).lower()}/"
+    brands = default_catalogue().find_mentions(facts.title)
+    if brands and brands[0][0].domains:
+        return f"https://www.{brands[0][0].domains[0]}/"
+    actions = [f.action_host for f in facts.forms if f.action_host not in ("", NEUTRAL_HOST, "mailto")]
+    return f"https://{actions[0]}/" if actions else neutral
+
+
+def load(data_dir: Path) -> list[tuple[Page, bytes]]:
+    pages = []
+    for name in SETS:
+        base = data_dir / name
+        with (base / "labels.csv").open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                path = base / row["file"]
+                data = path.read_bytes()
+                folder = f"{name}/{row['file'].split('/')[0]}"
+                pages.append((Page(path, folder, row["label"], origin_url(data, row["label"])), data))
+    return pages
+
+
+def flagged(result: PageAssessment) -> bool:
+    return result.assessment.verdict != Verdict.ALLOW
+
+
+def quality(rows: list[tuple[Page, PageAssessment]], title: str) -> None:
+    by_label = Counter(p.label for p, _ in rows)
+    hits = Counter(p.label for p, r in rows if flagged(r))
+    blocks = Counter(p.label for p, r in rows if r.assessment.verdict == Verdict.BLOCK)
+    fraud_flagged = hits["phishing"] + hits["scam"]
+    total_flagged = sum(hits.values())
+    print(f"\n{title}: {len(rows)} pages")
+    print(f"  {'class':<10}{'n':>5}{'flagged':>9}{'blocked':>9}{'recall':>8}")
+    for label in ("phishing", "scam", "benign"):
+        n = by_label[label]
+        rate = hits[label] / n if n else float("nan")
+        name = "FPR" if label == "benign" else "recall"
+        print(f"  {label:<10}{n:>5}{hits[label]:>9}{blocks[label]:>9}{rate:>8.3f}  ({name})")
+    precision = fraud_flagged / total_flagged if total_flagged else float("nan")
+    print(f"  precision of 'flagged' (review or block) over fraud classes: {precision:.3f}")
+    for label in ("phishing", "scam"):
+        tp = sum(1 for p, r in rows if p.label == label and flagged(r))
+        typed = Counter(
+            (r.assessment.fraud_type or "none") for p, r in rows if p.label == label and flagged(r)
+        )
+        print(f"  {label} flagged {tp}: fraud types {dict(typed)}")
+
+
+def speed(pages: list[tuple[Page, bytes]]) -> None:
+    start = time.process_time()
+    for page, data in pages:
+        score_page(analyse(data, page.url), url_host(page.url))
+    spent = time.process_time() - start
+    size = sum(len(d) for _, d in pages) / 1e6
+    print(
+        f"static analysis + scoring: {len(pages)} pages ({size:.1f} MB) in {spent:.2f} s CPU "
+        f"= {len(pages) / spent:.0f} pages/s on one core"
+    )
+
+
+def run_rendered() -> None:
+    path = Path(__file__).with_name("render_bench.py")
+    if not path.exists():
+        print("--rendered: bench/render_bench.py is not there yet (P2 writes it); skipped")
+        return
+    spec = importlib.util.spec_from_file_location("render_bench", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument(
+        "--misses",
+        action="store_true",
+        help="list missed fraud and flagged benign pages (tuned-on folders only)",
+    )
+    parser.add_argument("--rendered", action="store_true", help="also run bench/render_bench.py")
+    args = parser.parse_args(argv)
+    if not all((args.data / name / "labels.csv").exists() for name in SETS):
+        print(f"no labelled pages under {args.data} (pages/, pages2/): nothing to benchmark")
+        return 0
+    pages = load(args.data)
+    print(
+        f"data: {args.data} ({len(pages)} pages; fraud pages scored on {NEUTRAL_HOST}, "
+        "benign pages on their own site when the saved page names it)"
+    )
+    score_page(analyse(pages[0][1], pages[0][0].url), url_host(pages[0][0].url))  # load vocabularies once
+    speed(pages)
+    results = [(p, score_page(analyse(d, p.url), url_host(p.url))) for p, d in pages]
+    quality([(p, r) for p, r in results if p.folder not in HOLDOUT], "tuned-on folders")
+    quality([(p, r) for p, r in results if p.folder in HOLDOUT], "HELD-OUT folders (not tuned on)")
+    if args.misses:
+        for p, r in results:
+            if p.folder not in HOLDOUT and (p.label == "benign") == flagged(r):
+                a = r.assessment
+                print(f"{p.label:8} {a.score:.2f} {p.path.relative_to(args.data)} on {url_host(p.url)}")
+                for sig in a.signals[:4]:
+                    print(f"      {sig.weight:.2f} {sig.detail[:160]}")
+    if args.rendered:
+        run_rendered()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
