@@ -1,12 +1,14 @@
-"""Server-rendered dashboard (Jinja2 + vendored htmx). Pages are registered on `router`."""
+"""Server-rendered dashboard (Jinja2 + vendored htmx and Chart.js). Pages are registered on `router`."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter
 
-STATIC_DIR = Path(__file__).with_name("static")
-TEMPLATE_DIR = Path(__file__).with_name("templates")
+from sitewarden.web.ui import evidence, forms, login, pages
+from sitewarden.web.ui.paths import STATIC_DIR, TEMPLATE_DIR
 
 router = APIRouter(include_in_schema=False)
+for _module in (login, pages, forms, evidence):
+    router.include_router(_module.router)
+
+__all__ = ["STATIC_DIR", "TEMPLATE_DIR", "router"]
