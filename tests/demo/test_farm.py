@@ -102,6 +102,11 @@ def test_static_types(client: httpx.Client) -> None:
     svg = get(client, "shop.lanshan-tea.cn", "/logo.svg")
     assert css.headers["content-type"].startswith("text/css") and "body" in css.text
     assert svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
+    apk = get(client, "guoshui-tuishui-app.com", "/download/tax_refund_v3.8.2.apk")
+    assert apk.headers["content-type"] == "application/vnd.android.package-archive"
+    assert apk.content.startswith(b"PK")
+    icon = get(client, "icbc-vip-service.cc", "/favicon.ico")
+    assert icon.content == get(client, "icbc-ebank-verify.top", "/favicon.ico").content  # one kit, two sites
 
 
 def test_redirects_including_one_to_the_metadata_address(client: httpx.Client) -> None:
@@ -152,6 +157,11 @@ def test_page_resources_exist(client: httpx.Client) -> None:
             if local and get(client, host, ref).status_code != 200:
                 missing.append(f"{host}{ref}")
     assert not missing
+
+
+def test_no_host_is_under_an_hsts_preloaded_tld() -> None:
+    """Chromium forces https for these TLDs, so a plain-http demo site there could never be rendered."""
+    assert not [s.host for s in SITES if s.host.rsplit(".", 1)[-1] in {"dev", "app", "page", "new", "day"}]
 
 
 def test_site_folders_match_the_catalogue() -> None:

@@ -59,7 +59,7 @@ SITES: tuple[DemoSite, ...] = (
     _site("www.meilin-flowers.com", "t1001", None, "美林花艺 · 同城鲜花速递",
           "Florist whose honest copy says 充值, 客服 and 退款 and whose login asks an SMS code."),
     # --- t1002: an independent developer ----------------------------------------------------------------
-    _site("blog.wuming.dev", "t1002", None, "Wu Ming's notes",
+    _site("blog.wuming.me", "t1002", None, "Wu Ming's notes",
           "Personal tech blog in English and Chinese with a valid ICP number."),
     _site("www.tasklark.io", "t1002", None, "Tasklark · The calm task tracker for small teams",
           "SaaS marketing site with pricing; links to its sign-in page."),
