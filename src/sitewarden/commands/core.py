@@ -67,6 +67,10 @@ def register(app: typer.Typer) -> None:
         from sitewarden.work.api import Context
         from sitewarden.work.inprocess import Worker
 
+        if settings.work_backend == "dramatiq":
+            _work_dramatiq(Context.from_settings(settings), concurrency)
+            return
+
         async def main() -> int:
             ctx = Context.from_settings(settings)
             w = Worker(ctx, concurrency or None)
@@ -105,6 +109,25 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"  Log in as:  admin / {password}")
             typer.echo("")
             _serve(settings, run_worker=True)
+
+
+def _work_dramatiq(ctx, concurrency: int) -> None:  # type: ignore[no-untyped-def]
+    """Dramatiq worker threads plus the sweeper (lost messages, periodic jobs) until SIGTERM."""
+    import signal
+    import threading
+
+    backend = ctx.resources["backend"]
+    worker = backend.worker(concurrency or None)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    worker.start()
+    typer.echo(f"dramatiq worker on {ctx.settings.broker_url.split('@')[-1]} ({worker.worker_threads} threads)")
+    try:
+        while not stop.wait(10.0):
+            backend.sweep()
+    finally:
+        worker.stop()  # finishes the messages in hand
 
 
 def load_demo_inventory(settings: Settings, store: Store, rows: list[dict[str, str]]):  # type: ignore[no-untyped-def]

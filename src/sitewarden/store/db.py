@@ -48,7 +48,7 @@ class Store:
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = sessionmaker(self.engine.execution_options(writer=True), expire_on_commit=False)
+        self.writer_sessions = sessionmaker(self.engine.execution_options(writer=True), expire_on_commit=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -57,7 +57,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: committed on normal exit, rolled back on any exception."""
-        with self._writer() as session, session.begin():
+        with self.writer_sessions() as session, session.begin():
             yield session
 
     @contextmanager

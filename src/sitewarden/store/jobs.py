@@ -38,26 +38,28 @@ def enqueue(
         with s.begin_nested():
             s.add(job)
             s.flush()
+        s.info.setdefault("enqueued_jobs", []).append(job.id)
     except IntegrityError:
         # A concurrent enqueue with the same key won the race.
         return s.scalar(select(Job.id).where(Job.idempotency_key == idempotency_key))  # type: ignore[return-value]
     return job.id
 
 
-def claim(s: Session, worker_id: str, lease_seconds: float, tasks: list[str] | None = None) -> Job | None:
-    """Take the oldest runnable job: queued and due, or running with an expired lease."""
-    now = utcnow()
-    q = (
-        select(Job)
-        .where(
-            or_(
-                (Job.state == "queued") & (Job.run_after <= now),
-                (Job.state == "running") & (Job.lease_until < now),
-            )
-        )
-        .order_by(Job.run_after, Job.id)
-        .limit(1)
+def _runnable(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(
+        (Job.state == "queued") & (Job.run_after <= now),
+        (Job.state == "running") & (Job.lease_until < now),
     )
+
+
+def claim(
+    s: Session, worker_id: str, lease_seconds: float, tasks: list[str] | None = None, *, job_id: int | None = None
+) -> Job | None:
+    """Take a runnable job (queued and due, or running with an expired lease): the oldest, or `job_id`."""
+    now = utcnow()
+    q = select(Job).where(_runnable(now)).order_by(Job.run_after, Job.id).limit(1)
+    if job_id is not None:
+        q = q.where(Job.id == job_id)
     if tasks is not None:
         q = q.where(Job.task.in_(tasks))
     if s.get_bind().dialect.name == "postgresql":
@@ -70,6 +72,13 @@ def claim(s: Session, worker_id: str, lease_seconds: float, tasks: list[str] | N
     job.lease_until = now + timedelta(seconds=lease_seconds)
     job.locked_by = worker_id
     return job
+
+
+def overdue(s: Session, older_than_seconds: float, limit: int = 1000) -> list[tuple[int, str]]:
+    """Runnable jobs due for a while: a broker message for them was lost or never sent."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    q = select(Job.id, Job.task).where(_runnable(cutoff)).order_by(Job.run_after).limit(limit)
+    return [(i, t) for i, t in s.execute(q).all()]
 
 
 def finish(s: Session, job_id: int, worker_id: str, result: dict[str, Any] | None) -> bool:
@@ -108,6 +117,14 @@ def release(s: Session, job_id: int, worker_id: str) -> None:
         .where(Job.id == job_id, Job.locked_by == worker_id, Job.state == "running")
         .values(state="queued", lease_until=None, locked_by=None, attempts=Job.attempts - 1)
     )
+
+
+def retry_delay(s: Session, job_id: int) -> float | None:
+    """Seconds until a queued (retrying) job is due; None when it is not waiting to run."""
+    job = s.get(Job, job_id)
+    if job is None or job.state != "queued":
+        return None
+    return max(0.0, (job.run_after - utcnow()).total_seconds())
 
 
 def retry_dead(s: Session, job_id: int) -> bool:

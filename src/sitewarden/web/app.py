@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None, *, 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if not run_worker:
+        if not run_worker or settings.work_backend != "inprocess":
             yield
             return
         worker = Worker(ctx)

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import signal
-import traceback
 import uuid
 from typing import Any
 
 from sitewarden.store import jobs
 from sitewarden.store.schema import utcnow
-from sitewarden.work.api import Context, PermanentError, UnknownTask, get_task
-
-log = logging.getLogger(__name__)
+from sitewarden.work.api import Context, execute_claimed
 
 
 class Worker:
@@ -70,38 +66,8 @@ class Worker:
             return jobs.pending_count(s) == 0
 
     async def _execute(self, wid: str, job_id: int, name: str, payload: dict[str, Any]) -> None:
-        try:
-            spec = get_task(name)
-            timeout = min(spec.timeout_seconds or 1e9, self.ctx.settings.job_lease_seconds * 0.9)
-            result = await asyncio.wait_for(spec.fn(self.ctx, payload), timeout=timeout)
-        except (UnknownTask, PermanentError) as exc:
-            await asyncio.to_thread(self._dead, wid, job_id, f"{type(exc).__name__}: {exc}")
-        except asyncio.CancelledError:
-            await asyncio.shield(asyncio.to_thread(self._release, wid, job_id))
-            raise
-        except Exception as exc:  # a task failure must never kill the worker
-            log.warning("job %s (%s) failed: %s", job_id, name, exc)
-            err = "".join(traceback.format_exception_only(type(exc), exc)).strip() or type(exc).__name__
-            await asyncio.to_thread(self._fail, wid, job_id, err)
-        else:
-            await asyncio.to_thread(self._finish, wid, job_id, result)
+        await execute_claimed(self.ctx, wid, job_id, name, payload)
         self.processed += 1
-
-    def _finish(self, wid: str, job_id: int, result: dict[str, Any] | None) -> None:
-        with self.ctx.store.write() as s:
-            jobs.finish(s, job_id, wid, result)
-
-    def _fail(self, wid: str, job_id: int, error: str) -> None:
-        with self.ctx.store.write() as s:
-            jobs.fail(s, job_id, wid, error, self.ctx.settings.job_backoff_seconds)
-
-    def _dead(self, wid: str, job_id: int, error: str) -> None:
-        with self.ctx.store.write() as s:
-            jobs.fail(s, job_id, wid, error, self.ctx.settings.job_backoff_seconds, permanent=True)
-
-    def _release(self, wid: str, job_id: int) -> None:
-        with self.ctx.store.write() as s:
-            jobs.release(s, job_id, wid)
 
     async def _schedule_loop(self) -> None:
         while not self._stopping.is_set():
