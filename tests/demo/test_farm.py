@@ -159,6 +159,13 @@ def test_page_resources_exist(client: httpx.Client) -> None:
     assert not missing
 
 
+def test_catalogue_titles_are_page_titles() -> None:
+    for site in SITES:
+        pages = list((SITES_DIR / site.host).rglob("*.html"))
+        titles = {m.group(1) for p in pages for m in re.finditer("<title>(.*?)</title>", p.read_text("utf-8"))}
+        assert not pages or site.title in titles, site.host
+
+
 def test_no_host_is_under_an_hsts_preloaded_tld() -> None:
     """Chromium forces https for these TLDs, so a plain-http demo site there could never be rendered."""
     assert not [s.host for s in SITES if s.host.rsplit(".", 1)[-1] in {"dev", "app", "page", "new", "day"}]

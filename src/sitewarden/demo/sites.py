@@ -48,13 +48,13 @@ def _site(host: str, tenant: str, fraud_type: FraudType | None, title: str, note
 _F = FraudType
 SITES: tuple[DemoSite, ...] = (
     # --- t1001: a web agency's small-business customers (all honest) -------------------------------------
-    _site("shop.lanshan-tea.cn", "t1001", None, "蓝山茶舍 · 明前龙井",
+    _site("shop.lanshan-tea.cn", "t1001", None, "蓝山茶舍 · 明前龙井 | 杭州西湖产区直供",
           "Tea shop with member login, cart and 充值 gift cards; valid 浙ICP number."),
-    _site("www.chengfeng-valve.cn", "t1001", None, "温州诚丰阀门制造有限公司",
+    _site("www.chengfeng-valve.cn", "t1001", None, "温州诚丰阀门制造有限公司 | 球阀 · 闸阀 · 蝶阀",
           "Industrial valve maker's company site; valid 浙ICP number."),
     _site("mail.chengfeng-valve.cn", "t1001", None, "诚丰阀门 企业邮箱",
           "A customer's own webmail login (password form on its own domain): hard negative."),
-    _site("www.jiayuan-dental.cn", "t1001", None, "嘉园口腔门诊部",
+    _site("www.jiayuan-dental.cn", "t1001", None, "嘉园口腔门诊部 | 种植牙 · 正畸 · 儿童齿科",
           "Dental clinic with an appointment form asking name and phone; medical licence and ICP."),
     _site("www.meilin-flowers.com", "t1001", None, "美林花艺 · 同城鲜花速递",
           "Florist whose honest copy says 充值, 客服 and 退款 and whose login asks an SMS code."),
@@ -83,11 +83,11 @@ SITES: tuple[DemoSite, ...] = (
     _site("www.jnvtc.edu.cn", "t1005", None, "江南职业技术学院",
           "College home page linking to its SSO; notices mention 助学金 scams."),
     # --- t2001: a reseller; mostly honest customers, some abusive ones ------------------------------------
-    _site("www.huirong-xd.com.cn", "t2001", None, "汇融小额贷款有限公司",
+    _site("www.huirong-xd.com.cn", "t2001", None, "汇融小额贷款有限公司 | 小微企业与个体工商户经营贷款",
           "Licensed micro-lender with licence numbers, APR disclosure and 征信 wording: hard negative."),
-    _site("blog.baihu-sec.cn", "t2001", None, "白虎安全实验室 · 钓鱼短信分析",
+    _site("blog.baihu-sec.cn", "t2001", None, "白虎安全实验室 · 一条“ETC 认证失效”钓鱼短信的完整链路分析",
           "Security blog quoting a full phishing SMS and a fake bank URL: hard negative."),
-    _site("www.yunshang-jiaju.com", "t2001", _F.GAMBLING, "云上家居 · 实木家具定制",
+    _site("www.yunshang-jiaju.com", "t2001", _F.GAMBLING, "云上家居 · 实木家具定制 | 北美黑胡桃 · 工厂直营",
           "Cloaking: furniture shop for desktops and crawlers, a betting site for phones from a search engine."),
     _site("icbc-vip-service.cc", "t2001", _F.PHISHING, "中国工商银行 个人网上银行",
           "Second copy of the ICBC kit (same DOM, CSS and favicon) under another customer; no ICP at all."),
@@ -100,7 +100,7 @@ SITES: tuple[DemoSite, ...] = (
           "PayPal clone, brand in a subdomain; / is a meta refresh to /signin, then card, DOB and SSN."),
     _site("appleid.apple.com-verify-id.online", "t2002", _F.PHISHING, "管理你的 Apple ID - Apple (中国大陆)",
           "Apple ID clone reached by a JavaScript location.replace; threatens iCloud deletion."),
-    _site("go.dwz-jump.top", "t2002", _F.OTHER, "跳转中...",
+    _site("go.dwz-jump.top", "t2002", _F.OTHER, "短网址跳转",
           "Short-link redirector whose 302 points at the cloud metadata address: exercises the SSRF guard."),
     # --- t2003: investment and gambling ---------------------------------------------------------------
     _site("hk-gold-invest.vip", "t2003", _F.INVESTMENT_SCAM, "香港金汇国际 · 贵金属交易平台",
