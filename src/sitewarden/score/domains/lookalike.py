@@ -19,59 +19,44 @@ from sitewarden.domain.models import FraudType, Signal
 from sitewarden.normalise.domains import HostInfo, parse_host
 from sitewarden.normalise.urls import InvalidInput, path_of
 from sitewarden.score.brands import Brand, BrandCatalogue
+from sitewarden.score.domains.lookalike_words import ABUSED_TLDS, INFRASTRUCTURE, STRONG_WORDS, VOCABULARY
 from sitewarden.score.domains.skeleton import is_mixed_script, skeleton
 from sitewarden.score.domains.typos import typo_table
 
-# Words fraudsters glue to a brand (English and pinyin); a brand token plus only these words is a combosquat.
-_VOCABULARY_TEXT = """
-    login logon signin sign log account accounts acc verify verification verified secure security safe
-    update confirm confirmation auth authentication support service services help helpdesk center centre
-    customer online app apps download mobile portal web webmail mail email id my wallet pay payment payments
-    bank banking card cards official site home user users member members vip client clients access check
-    alert alerts notice billing bill invoice refund refunds claim reward rewards bonus gift gifts prize win
-    free promo offer deal deals sale shop store outlet express delivery parcel track tracking post package
-    order orders recover recovery unlock locked limited restore reset password pass token airdrop connect
-    sync validate validation dapp swap stake staking claims network global world international intl group
-    team info net com org cn hk tw us uk gov www wap cc m h5 e i go get new now live hub cloud link
-    tuikuan kefu kf zaixian zhuce denglu dl renzheng shenhe jiedong dongjie lipei buchang jiangli zhongjiang
-    butie tongzhi anquan guanwang gw fuwu yewu xinyongka daikuan jifen duihuan shouquan dengji yanzheng
-    shebao yibao shouji wangye wangyin shenqing tixian chongzhi jiaoyi fanli hongbao huodong zhifu
-    kuaidi wuliu chaxun jiaofei banli chuli weizhang fakuan ticket tickets
-"""
-VOCABULARY = frozenset(_VOCABULARY_TEXT.split())
 _SEPARATORS = re.compile(r"[-0-9]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_SUBDOMAIN_SPAN = 4  # longest official domain looked for inside a subdomain, in labels
+_SUBDOMAIN_SPAN = 4
+_CDN_LABEL = re.compile(
+    r"cdn|dns|gslb|edge|cache|akahost"
+)  # longest official domain looked for inside a subdomain, in labels
 
 
-@lru_cache(maxsize=4096)
-def _vocab_words(piece: str) -> int:
-    """Number of vocabulary words that exactly tile `piece` (0 when impossible; empty piece -> 0)."""
+@lru_cache(maxsize=8192)
+def _tiling(piece: str) -> tuple[int, int] | None:
+    """(words, strong words) of the best exact tiling of `piece` by vocabulary words, or None."""
     if not piece:
-        return 0
-    best = -1
-    for end in range(len(piece), 0, -1):
+        return 0, 0
+    best: tuple[int, int] | None = None
+    for end in range(len(piece), 1, -1):
         head = piece[:end]
         if head in VOCABULARY:
-            rest = piece[end:]
-            if not rest:
-                return 1
-            tail = _vocab_words(rest)
-            if tail > 0:
-                best = max(best, 1 + tail)
-    return max(best, 0)
+            tail = _tiling(piece[end:])
+            if tail is not None:
+                found = (tail[0] + 1, tail[1] + (head in STRONG_WORDS))
+                if best is None or found[1] > best[1]:
+                    best = found
+    return best
 
 
-def _tiles_with_vocab(text: str) -> int:
-    """Vocabulary words in text split at hyphens and digits, or -1 if any remaining piece is not vocabulary."""
-    total = 0
+def _vocabulary_in(text: str) -> tuple[int, int] | None:
+    """(words, strong words) when text split at hyphens and digits is all vocabulary, else None."""
+    words = strong = 0
     for piece in _SEPARATORS.split(text):
-        if piece:
-            words = _vocab_words(piece)
-            if words == 0:
-                return -1
-            total += words
-    return total
+        tiled = _tiling(piece)
+        if tiled is None:
+            return None
+        words, strong = words + tiled[0], strong + tiled[1]
+    return words, strong
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +71,7 @@ class LookalikeIndex:
 
     catalogue: BrandCatalogue
     official_labels: dict[str, tuple[Brand, str]] = field(default_factory=dict)
+    all_labels: set[str] = field(default_factory=set)
     tokens: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton)
 
     def __post_init__(self) -> None:
@@ -94,12 +80,12 @@ class LookalikeIndex:
             distinctive = set(brand.keywords)
             for domain in brand.domains:
                 label = parse_host(domain).sld
+                self.all_labels.add(label)
                 if label in distinctive or label.replace("-", "") in distinctive:
                     self.official_labels.setdefault(label, (brand, domain))
             for word in dict.fromkeys((*brand.pinyin, *brand.keywords)):  # pinyin wins for shared words
-                found.setdefault(word, []).append(
-                    _Token(brand, "pinyin" if word in brand.pinyin else "keyword")
-                )
+                kind = "pinyin" if word in brand.pinyin else "keyword"
+                found.setdefault(word, []).append(_Token(brand, kind))
         for word, owners in found.items():
             self.tokens.add_word(word, (word, tuple(owners)))
         if found:
@@ -107,17 +93,17 @@ class LookalikeIndex:
 
     @cached_property
     def typos(self) -> dict[str, tuple[object, str]]:
-        """Typo variant -> ((brand, official domain), kind), for distinctive labels of 5+ characters."""
+        """Typo variant -> ((brand, official domain), kind) for distinctive official labels and keywords.
+
+        Built once (about half a second) so that each host costs one dict look-up."""
         labels: dict[str, object] = {
-            label: owner
-            for label, owner in self.official_labels.items()
-            if len(label) >= 5 and not label.isdigit()
+            label: owner for label, owner in self.official_labels.items() if not label.isdigit()
         }
         for brand in self.catalogue.brands:
             for word in brand.keywords:
-                if len(word) >= 6 and not word.isdigit():
+                if not word.isdigit():
                     labels.setdefault(word, (brand, brand.domains[0]))
-        return typo_table(labels)
+        return typo_table(labels, frozenset(self.all_labels | VOCABULARY))
 
     @cached_property
     def skeletons(self) -> dict[str, tuple[Brand, str]]:
@@ -164,12 +150,15 @@ def _tld_swap(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
         return
     brand, official = owner
     tld = info.suffix.rpartition(".")[2]
-    country_site = len(tld) == 2 and (brand.country is None or tld == brand.country.lower())
-    weight = 0.4 if country_site else 0.85
-    yield _signal(
-        "tld_swap", weight, brand, f"{info.registrable_domain} is the brand name under another suffix",
-        official_domain=official,
-    )  # fmt: skip
+    # Brands hold many suffixes defensively (klarna.net, huawei.eu); cheap, abused TLDs are the tell.
+    weight = 0.8 if tld in ABUSED_TLDS else 0.35
+    why = f"{info.registrable_domain} is the brand name under another suffix"
+    yield _signal("tld_swap", weight, brand, why, official_domain=official)
+
+
+def _typo_signal(brand: Brand, official: str, kind: str, weight: float, why: str) -> Signal:
+    name = "homoglyph" if kind == "homoglyph" else f"typo.{kind}"
+    return _signal(name, weight, brand, why, official_domain=official, kind=kind)
 
 
 def _typo(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
@@ -177,21 +166,25 @@ def _typo(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
     hit = index.typos.get(sld)
     if hit is not None:
         (brand, official), kind = hit  # type: ignore[misc]
-        name = "homoglyph" if kind == "homoglyph" else f"typo.{kind}"
-        yield _signal(name, 0.85, brand, f"{sld} is a {kind.replace('_', ' ')} typo of {official}",
-                      official_domain=official, kind=kind)  # fmt: skip
+        weight = 0.85 if kind == "homoglyph" or len(sld) >= 8 else 0.75
+        yield _typo_signal(
+            brand, official, kind, weight, f"{sld} is a {kind.replace('_', ' ')} typo of {official}"
+        )
         return
-    if "-" in sld:  # a typo of the brand glued to other words: secure-paypa1-login
-        parts = sld.split("-")
-        for i, part in enumerate(parts):
-            hit = index.typos.get(part) if len(part) >= 5 else None
-            rest = "-".join(parts[:i] + parts[i + 1 :])
-            if hit is not None and _tiles_with_vocab(rest) > 0:
-                (brand, official), kind = hit  # type: ignore[misc]
-                yield _signal(f"typo.{kind}" if kind != "homoglyph" else "homoglyph", 0.8, brand,
-                              f"{sld} contains {part}, a {kind.replace('_', ' ')} typo of {official}, "
-                              f"with the words {rest!r}", official_domain=official, kind=kind)  # fmt: skip
-                return
+    if "-" not in sld:
+        return
+    parts = sld.split("-")  # a typo glued to fraud words: secure-paypa1-login
+    for i, part in enumerate(parts):
+        hit = index.typos.get(part) if len(part) >= 5 else None
+        if hit is None:
+            continue
+        rest = "-".join(parts[:i] + parts[i + 1 :])
+        vocab = _vocabulary_in(rest)
+        if vocab is not None and vocab[0] > 0:
+            (brand, official), kind = hit  # type: ignore[misc]
+            why = f"{sld} contains {part}, a {kind.replace('_', ' ')} typo of {official}, with the words {rest!r}"
+            yield _typo_signal(brand, official, kind, 0.85 if vocab[1] else 0.7, why)
+            return
 
 
 def _token_hits(text: str, index: LookalikeIndex) -> Iterable[tuple[int, int, str, tuple[_Token, ...]]]:
@@ -211,34 +204,44 @@ def _bounded(text: str, start: int, end: int, word: str) -> bool:
     return (start == 0 or edge(text[start - 1])) and (end == len(text) or edge(text[end]))
 
 
+def _combosquat_weight(sld: str, start: int, end: int, word: str) -> tuple[float, str]:
+    """Weight and reason for a brand token inside a registrable label; weight 0 means no signal."""
+    strict = len(word) <= 3 or word.isdigit()  # jd, ccb, 10086: ordinary strings in Chinese domains
+    if sld == word:
+        return (0.0, "") if strict else (0.4, f"{sld} is the brand's name under a domain it does not own")
+    rest = f"{sld[:start]}-{sld[end:]}"
+    vocab = _vocabulary_in(rest)
+    bounded = _bounded(sld, start, end, word)
+    words = rest.strip("-")
+    if vocab is not None and vocab[1] and (bounded or len(word) >= 4):
+        return 0.85, f"{sld} is the brand token {word!r} plus the fraud words {words!r}"
+    if strict:
+        return 0.0, ""
+    if vocab is not None and (bounded or len(word) >= 5):
+        return 0.45, f"{sld} is the brand token {word!r} plus the words {words!r}"
+    if bounded and len(word) >= 4:
+        return 0.35, f"{sld} contains the brand token {word!r} as a separate word"
+    if len(word) >= 7:
+        return 0.3, f"{sld} contains the brand token {word!r}"
+    return 0.0, ""
+
+
 def _combosquat(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
     sld = info.sld
     if sld in index.official_labels:  # reported as a TLD swap
         return
     for start, end, word, owners in _token_hits(sld, index):
-        rest = sld[:start] + "-" + sld[end:]
-        words = _tiles_with_vocab(rest)
-        bounded = _bounded(sld, start, end, word)
-        if len(word) <= 3 and not (bounded and words > 0):
-            continue  # "jd", "ccb": only as a separate word next to fraud vocabulary (jd-vip, ccb-kefu)
-        short = len(word) <= 4
-        if sld == word:
-            weight, why = 0.7, f"{info.registrable_domain} is the brand's name under a domain it does not own"
-        elif words > 0 and (bounded or not short):
-            weight, why = 0.85, f"{sld} is the brand token {word!r} plus the words {rest.strip('-')!r}"
-        elif bounded and not short:
-            weight, why = 0.55, f"{sld} contains the brand token {word!r} as a separate word"
-        elif len(word) >= 7:
-            weight, why = 0.4, f"{sld} contains the brand token {word!r}"
-        else:
-            continue
-        for owner in owners:
-            name = "pinyin_brand" if owner.kind == "pinyin" else "combosquat"
-            yield _signal(name, weight, owner.brand, why, token=word, vocabulary_words=max(words, 0))
+        weight, why = _combosquat_weight(sld, start, end, word)
+        if weight:
+            for owner in owners:
+                name = "pinyin_brand" if owner.kind == "pinyin" else "combosquat"
+                yield _signal(name, weight, owner.brand, why, token=word)
 
 
 def _official_in(labels: list[str], catalogue: BrandCatalogue) -> tuple[Brand, str] | None:
     for i in range(len(labels) - 1):
+        if len(labels[i]) < 2:  # g.cn inside a.g.cn.example.com is noise, not an imitation
+            continue
         for span in range(min(_SUBDOMAIN_SPAN, len(labels) - i), 1, -1):
             candidate = ".".join(labels[i : i + span])
             brand = catalogue.official_brand(candidate)
@@ -251,23 +254,28 @@ def _brand_in_subdomain(info: HostInfo, index: LookalikeIndex) -> Iterable[Signa
     sub = info.subdomain
     if not sub:
         return
-    found = _official_in(sub.split("."), index.catalogue)
+    # usps.com-track.top: the official domain spelt across the boundary into the registrable label
+    labels = [*sub.split("."), info.sld.partition("-")[0]]
+    found = _official_in(labels, index.catalogue)
     if found is not None:
         brand, official = found
-        yield _signal("brand_in_subdomain", 0.9, brand,
-                      f"{info.host} puts {official} in front of the unrelated domain {info.registrable_domain}",
-                      official_domain=official)  # fmt: skip
+        tld = info.suffix.rpartition(".")[2]
+        cheap = tld in ABUSED_TLDS or "-" in info.sld or any(ch.isdigit() for ch in info.sld)
+        if cheap or not _CDN_LABEL.search(info.sld):  # else a CDN alias of the brand's own host name
+            why = f"{info.host} spells {official} in front of the unrelated domain {info.registrable_domain}"
+            yield _signal("brand_in_subdomain", 0.9 if cheap else 0.6, brand, why, official_domain=official)
         return
     for start, end, word, owners in _token_hits(sub, index):
-        if len(word) < 4 or not _bounded(sub, start, end, word):
+        if len(word) < 4 or word.isdigit() or not _bounded(sub, start, end, word):
             continue
-        label = sub[sub.rfind(".", 0, start) + 1 : (sub.find(".", end) + 1 or len(sub) + 1) - 1]
-        rest = label.replace(word, "-", 1)
-        weight = 0.75 if _tiles_with_vocab(rest) > 0 else 0.45
+        label_start = sub.rfind(".", 0, start) + 1
+        label_end = sub.find(".", end)
+        label = sub[label_start : label_end if label_end >= 0 else len(sub)]
+        vocab = _vocabulary_in(label.replace(word, "-", 1))
+        weight = 0.75 if vocab is not None and vocab[1] else 0.45
+        why = f"{info.host} names {word!r} in the subdomain of the unrelated domain {info.registrable_domain}"
         for owner in owners:
-            yield _signal("brand_in_subdomain", weight, owner.brand,
-                          f"{info.host} names {word!r} in the subdomain of the unrelated domain "
-                          f"{info.registrable_domain}", token=word)  # fmt: skip
+            yield _signal("brand_in_subdomain", weight, owner.brand, why, token=word)
 
 
 def _idn(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
@@ -311,13 +319,22 @@ def _strongest(signals: Iterable[Signal]) -> list[Signal]:
     return sorted(best.values(), key=lambda s: -s.weight)
 
 
+def _on_infrastructure(info: HostInfo) -> bool:
+    labels = info.labels
+    return any(
+        ".".join(labels[i:]) in INFRASTRUCTURE for i in range(max(0, len(labels) - 4), len(labels) - 1)
+    )
+
+
 def detect(info: HostInfo, catalogue: BrandCatalogue) -> list[Signal]:
-    """Look-alike signals for a parsed host, strongest first; none for a brand's own domains or IPs."""
+    """Look-alike signals for a parsed host, strongest first; none for a brand's own domains, IPs, and
+    host names of CDN/traffic-steering infrastructure (see INFRASTRUCTURE)."""
     if (
         info.is_ip
         or not info.suffix
         or info.suffix == info.host
         or catalogue.is_official(info.registrable_domain)
+        or _on_infrastructure(info)
     ):
         return []
     index = index_for(catalogue)

@@ -75,16 +75,26 @@ def variants(label: str) -> Iterator[tuple[str, str]]:
         yield label + ch, "addition"
 
 
-def typo_table(labels: dict[str, object]) -> dict[str, tuple[object, str]]:
-    """Variant -> (owner, kind) for every label; a variant that is itself a protected label is skipped, and
-    on collisions the higher-priority kind wins."""
+# Shortest label each fuzzer is applied to: on short labels the looser fuzzers mostly produce other real
+# names (agoda -> agora, avast -> acast), so they need 7+ characters before a hit means anything.
+MIN_LENGTH = {
+    "homoglyph": 5, "transposition": 6, "omission": 7, "repetition": 6, "vowel_swap": 8, "hyphenation": 6,
+    "keyboard": 7, "bitsquat": 7, "insertion": 7, "addition": 7,
+}  # fmt: skip
+
+
+def typo_table(
+    labels: dict[str, object], exclude: frozenset[str] = frozenset()
+) -> dict[str, tuple[object, str]]:
+    """Variant -> (owner, kind) for every label. Variants that are protected labels themselves or in
+    `exclude` (other brands' labels, ordinary words) are skipped; on collisions the higher-priority kind wins."""
     rank = {kind: i for i, kind in enumerate(KINDS)}
     table: dict[str, tuple[object, str]] = {}
     for label, owner in labels.items():
         for variant, kind in variants(label):
-            if variant == label or variant in labels or variant.startswith("-") or variant.endswith("-"):
+            if len(label) < MIN_LENGTH[kind] or variant in labels or variant in exclude:
                 continue
-            if not set(variant) <= _VALID:
+            if variant.startswith("-") or variant.endswith("-") or not set(variant) <= _VALID:
                 continue
             held = table.get(variant)
             if held is None or rank[kind] < rank[held[1]]:
