@@ -109,7 +109,9 @@ def test_idempotency_key_enqueues_once(ctx: Context) -> None:
 def test_scheduler_enqueues_each_slot_once(ctx: Context) -> None:
     with ctx.store.write() as s:
         jobs.ensure_schedule(s, "every-hour", "test.flaky", 3600, {"key": "s", "fail_times": 0})
-    now = utcnow()
+    with ctx.store.read() as s:
+        assert jobs.due_schedules(s, utcnow()) == []  # nothing due at creation
+    now = utcnow() + timedelta(hours=1)
     for _ in range(3):  # several schedulers (or ticks) in the same slot
         with ctx.store.write() as s:
             jobs.due_schedules(s, now)
@@ -117,6 +119,7 @@ def test_scheduler_enqueues_each_slot_once(ctx: Context) -> None:
         assert s.query(Job).filter_by(task="test.flaky").count() == 1
         sched = s.get(Schedule, "every-hour")
         assert sched is not None and sched.next_run_at > now + timedelta(minutes=59)
+        assert sched.last_run_at is not None
 
 
 def test_sigterm_drains_in_flight_jobs(settings, store, tmp_path) -> None:

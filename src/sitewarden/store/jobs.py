@@ -152,8 +152,9 @@ def list_jobs(s: Session, state: str | None = None, limit: int = 100) -> list[Jo
 
 def ensure_schedule(s: Session, name: str, task: str, interval_seconds: float, payload: dict[str, Any]) -> None:
     sched = s.get(Schedule, name)
-    if sched is None:
-        s.add(Schedule(name=name, task=task, interval_seconds=interval_seconds, payload=payload))
+    if sched is None:  # first run one interval from now: start-up already does the initial work
+        s.add(Schedule(name=name, task=task, interval_seconds=interval_seconds, payload=payload,
+                       next_run_at=utcnow() + timedelta(seconds=interval_seconds)))
     else:
         sched.task, sched.interval_seconds, sched.payload = task, interval_seconds, payload
 
