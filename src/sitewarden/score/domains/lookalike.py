@@ -71,7 +71,7 @@ class LookalikeIndex:
 
     catalogue: BrandCatalogue
     official_labels: dict[str, tuple[Brand, str]] = field(default_factory=dict)
-    all_labels: set[str] = field(default_factory=set)
+    all_labels: dict[str, tuple[Brand, str]] = field(default_factory=dict)
     tokens: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton)
 
     def __post_init__(self) -> None:
@@ -80,7 +80,7 @@ class LookalikeIndex:
             distinctive = set(brand.keywords)
             for domain in brand.domains:
                 label = parse_host(domain).sld
-                self.all_labels.add(label)
+                self.all_labels.setdefault(label, (brand, domain))
                 if label in distinctive or label.replace("-", "") in distinctive:
                     self.official_labels.setdefault(label, (brand, domain))
             for word in dict.fromkeys((*brand.pinyin, *brand.keywords)):  # pinyin wins for shared words
@@ -103,7 +103,7 @@ class LookalikeIndex:
             for word in brand.keywords:
                 if not word.isdigit():
                     labels.setdefault(word, (brand, brand.domains[0]))
-        return typo_table(labels, frozenset(self.all_labels | VOCABULARY))
+        return typo_table(labels, frozenset(self.all_labels.keys() | VOCABULARY))
 
     @cached_property
     def skeletons(self) -> dict[str, tuple[Brand, str]]:
@@ -226,10 +226,33 @@ def _combosquat_weight(sld: str, start: int, end: int, word: str) -> tuple[float
     return 0.0, ""
 
 
+def _hyphenated_official(info: HostInfo, index: LookalikeIndex) -> Signal | None:
+    """icbc-com-cn.top, secure-paypa1-login.com: an official domain spelt with hyphens, or a brand-owned
+    label (brands register their own typos) next to fraud words."""
+    parts = info.sld.split("-")
+    found = _official_in(parts, index.catalogue)
+    if found is not None:
+        brand, official = found
+        why = f"{info.sld} spells the official domain {official} with hyphens"
+        return _signal("combosquat", 0.85, brand, why, official_domain=official)
+    for i, part in enumerate(parts):
+        owner = index.all_labels.get(part) if len(part) >= 5 and part not in VOCABULARY else None
+        vocab = _vocabulary_in("-".join(parts[:i] + parts[i + 1 :])) if owner else None
+        if owner is not None and vocab is not None and vocab[1]:
+            brand, official = owner
+            why = f"{info.sld} is the brand-owned name {part!r} plus fraud words"
+            return _signal("combosquat", 0.8, brand, why, official_domain=official, token=part)
+    return None
+
+
 def _combosquat(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
     sld = info.sld
     if sld in index.official_labels:  # reported as a TLD swap
         return
+    if "-" in sld:
+        hyphenated = _hyphenated_official(info, index)
+        if hyphenated is not None:
+            yield hyphenated
     for start, end, word, owners in _token_hits(sld, index):
         weight, why = _combosquat_weight(sld, start, end, word)
         if weight:
