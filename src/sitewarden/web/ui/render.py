@@ -19,7 +19,8 @@ from sitewarden.store.schema import utcnow
 from sitewarden.web.auth import Principal
 from sitewarden.web.ui.paths import TEMPLATE_DIR
 
-templates = Jinja2Templates(directory=str(TEMPLATE_DIR), autoescape=True)
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+assert templates.env.autoescape, "captured content must be escaped"
 
 
 def ago(value: datetime | None) -> str:
