@@ -8,7 +8,9 @@ Hosts: the data sets do not say where a page was served. Fraud pages are scored 
 unrelated customer host. Benign pages are real pages of real sites, so they are scored on their own site:
 the URL the saved page names (saved-from comment, canonical link or og:url), else a domain its title names
 ("Sign In to BestBuy.com"), else the official domain of the catalogue brand its title names ("Amazon Sign
-In" was captured on amazon.com), else the host its forms post to, else the neutral host.
+In" was captured on amazon.com), else the host its forms post to, else the host most of its links lead to,
+else the neutral host. (So the copied-login-page signal, which reads the same links, is only tested on
+fraud pages and on benign pages whose origin the page states.)
 
 Usage: python bench/pages.py [--data DIR] [--misses] [--rendered]
 """
@@ -45,7 +47,9 @@ HOLDOUT = {
     "pages2/benign_webkit_cc",
 }
 NEUTRAL_HOST = "shop-4711.customer-sites.net"
-_DOMAIN_IN_TITLE = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|cn|co\.uk|de|fr|jp|travel|io)\b", re.IGNORECASE)
+_DOMAIN_IN_TITLE = re.compile(
+    r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|cn|co\.uk|de|fr|jp|travel|io)\b", re.IGNORECASE
+)
 _ORIGIN = re.compile(
     rb"saved from url=\(\d+\)(https?://[^\s>]+)"
     rb"|<link[^>]+rel=[\"']?canonical[\"']?[^>]+href=[\"'](https?://[^\"']+)"
@@ -81,7 +85,10 @@ def origin_url(data: bytes, label: str) -> str:
     if brands and brands[0][0].domains:
         return f"https://www.{brands[0][0].domains[0]}/"
     actions = [f.action_host for f in facts.forms if f.action_host not in ("", NEUTRAL_HOST, "mailto")]
-    return f"https://{actions[0]}/" if actions else neutral
+    if actions:
+        return f"https://{actions[0]}/"
+    linked = max(facts.link_hosts.items(), key=lambda item: item[1], default=None)
+    return f"https://{linked[0]}/" if linked and linked[1] >= 3 else neutral
 
 
 def load(data_dir: Path) -> list[tuple[Page, bytes]]:

@@ -26,6 +26,12 @@ _TITLE_SEPARATORS = re.compile(r"\s[|\-–—:·•‹›»«]\s|[|｜_–—‹
 _SHORT_SEGMENT_WORDS = 5
 _SHORT_SEGMENT_CJK = 12
 ARTICLE_CHARS = 4_000
+# Links honest pages carry to other brands' sites: reCAPTCHA terms, app-store badges.
+BOILERPLATE_LINK_HOSTS = frozenset(
+    {"policies.google.com", "www.google.com", "play.google.com", "apps.apple.com", "itunes.apple.com"}
+)
+COPIED_SITE_MIN_LINKS = 3
+COPIED_SITE_SHARE = 0.5
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -42,52 +48,82 @@ def title_presents(title: str, term: str) -> bool:
 
 def _official_links(facts: PageFacts, brand: Brand) -> int:
     domains = set(brand.domains)
-    return sum(count for host, count in facts.link_hosts.items() if site_of(host) in domains)
+    return sum(
+        count
+        for host, count in facts.link_hosts.items()
+        if host not in BOILERPLATE_LINK_HOSTS and site_of(host) in domains
+    )
 
 
-def _prominence(facts: PageFacts, mentions: list[dict[str, Any]], links: int) -> tuple[float, list[str]]:
+def _posts_to(facts: PageFacts, domains: set[str]) -> bool:
+    """A credential form that submits to the named site: that site's own flow, which kits never do."""
+    return any(
+        form.action_host and site_of(form.action_host) in domains and set(form.input_kinds) & SENSITIVE_KINDS
+        for form in facts.forms
+    )
+
+
+def _prominence(
+    facts: PageFacts, brand: Brand, mentions: list[dict[str, Any]], links: int
+) -> tuple[float, list[str]]:
     """How strongly the page presents the brand, and the places it does so.
 
-    The title is what a page calls itself; logos and text corroborate it. Without the title, only a brand
-    named again and again next to links into its official site counts: single mentions, share buttons and
-    payment-card logos are how honest pages name other brands."""
+    The title is what a page calls itself; logos, repeated text and kept navigation links into the
+    brand's official site corroborate it, and two of them together stand in for the title (kits often
+    keep a generic "Sign in to your account"). A single mention, a share button or a row of payment-card
+    logos is how honest pages name other brands, so card networks and wallets need the title."""
     found = {m["where"]: m for m in mentions}
-    score, places = 0.0, []
-    if "title" in found and title_presents(facts.title, str(found["title"]["term"])):
-        score, places = 0.3, ["title"]
+    title = "title" in found and title_presents(facts.title, str(found["title"]["term"]))
     text = found.get("text")
-    repeated = text is not None and len(str(text["term"])) >= 4 and int(text.get("count", 0)) >= 3
-    if places or (repeated and links >= 1):
-        if "image" in found:
-            score, places = score + 0.2, [*places, "logo/images"]
-        if repeated and text is not None:
-            score, places = score + 0.1, [*places, f"text ({text['count']}x)"]
-        if links >= 3:
-            score, places = score + 0.15, [*places, f"{links} links to its official site"]
+    count = int(text.get("count", 0)) if text is not None and len(str(text["term"])) >= 4 else 0
+    corroboration = [
+        (0.2, "logo/images", "image" in found),
+        (0.1, f"text ({count}x)", count >= 2),
+        (0.15, f"{links} links to its official site", links >= 3),
+    ]
+    present = [(w, place) for w, place, ok in corroboration if ok]
+    if not title and (len(present) < 2 or brand.category == "payment"):
+        return 0.0, []
+    score = (0.3 if title else 0.0) + sum(w for w, _ in present)
+    places = (["title"] if title else []) + [place for _, place in present]
     if len(facts.text) > ARTICLE_CHARS:
         score /= 2
     return score, places
 
 
+def _candidates(facts: PageFacts, catalogue: BrandCatalogue) -> dict[str, list[dict[str, Any]]]:
+    """Brands the page names, plus brands whose official sites its links lead to."""
+    by_brand: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for mention in facts.brand_mentions:
+        by_brand[str(mention["brand"])].append(mention)
+    for link_host in facts.link_hosts:
+        if link_host in BOILERPLATE_LINK_HOSTS:
+            continue
+        owner = catalogue.official_brand(site_of(link_host))
+        if owner is not None:
+            by_brand.setdefault(owner.id, [])
+    return by_brand
+
+
 def brand_signals(facts: PageFacts, host: str, catalogue: BrandCatalogue | None = None) -> list[Signal]:
-    """At most one signal: the most prominent foreign brand, weighted by what the page asks for."""
-    if not facts.is_html or not facts.brand_mentions:
+    """At most one signal: the most prominent foreign brand, weighted by what the page asks for; or, when
+    no catalogue brand is presented, a login page whose navigation all leads to one other site."""
+    if not facts.is_html:
         return []
     catalogue = catalogue or default_catalogue()
     site = site_of(host) if host else ""
     if catalogue.official_brand(site) is not None:
         return []  # a protected brand's own site: other brands it names are partners, not victims
-    by_brand: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for mention in facts.brand_mentions:
-        by_brand[str(mention["brand"])].append(mention)
     sensitive = sorted(facts.input_kinds & SENSITIVE_KINDS)
     best: Signal | None = None
-    for brand_id, mentions in by_brand.items():
+    for brand_id, mentions in _candidates(facts, catalogue).items():
         brand = catalogue.get(brand_id)
         if brand is None or brand.id in HOSTED_PLATFORMS or site in brand.domains:
             continue
+        if _posts_to(facts, set(brand.domains)):
+            continue
         links = _official_links(facts, brand)
-        prominence, places = _prominence(facts, mentions, links)
+        prominence, places = _prominence(facts, brand, mentions, links)
         if not places:
             continue
         if sensitive:
@@ -107,4 +143,30 @@ def brand_signals(facts: PageFacts, host: str, catalogue: BrandCatalogue | None 
             brand=brand.id,
             evidence={"places": places, "official_links": links, "input_kinds": sensitive, "site": site},
         )
+    if best is None and sensitive:
+        return _copied_site(facts, site, sensitive)
     return [best] if best else []
+
+
+def _copied_site(facts: PageFacts, site: str, sensitive: list[str]) -> list[Signal]:
+    """A credential form whose page links mostly into one other site: a saved copy of that site's login."""
+    by_site: dict[str, int] = defaultdict(int)
+    for link_host, count in facts.link_hosts.items():
+        by_site[site_of(link_host)] += count
+    if not by_site:
+        return []
+    other, count = max(by_site.items(), key=lambda item: item[1])
+    if other == site or count < COPIED_SITE_MIN_LINKS or count < COPIED_SITE_SHARE * facts.link_count:
+        return []
+    if _posts_to(facts, {other}):
+        return []  # the site's own sign-in front end on another domain (auth subdomain, partner portal)
+    return [
+        Signal(
+            "copied_login_page",
+            0.4,
+            f"page asks for {', '.join(sensitive)} but {count} of its {facts.link_count} links lead to {other}: "
+            f"it looks like a copy of {other}'s page served from another site",
+            fraud_type=FraudType.PHISHING,
+            evidence={"copied_site": other, "links": count, "all_links": facts.link_count},
+        )
+    ]

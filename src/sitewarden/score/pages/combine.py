@@ -13,6 +13,8 @@ from typing import Any
 
 from sitewarden.domain.models import Assessment, FraudType, Signal, combine_weights, verdict_for
 from sitewarden.enrich.page import PageFacts
+from sitewarden.enrich.page_brands import site_of
+from sitewarden.score.brands import default_catalogue
 from sitewarden.score.pages.brand import brand_signals
 from sitewarden.score.pages.cloaking import cloaking_signals
 from sitewarden.score.pages.content import content_signals
@@ -87,13 +89,12 @@ def _domain_signal(domain: Assessment | None) -> list[Signal]:
 
 
 def page_signals(facts: PageFacts, host: str) -> list[Signal]:
-    """Signals read from one profile's page alone."""
-    return [
-        *brand_signals(facts, host),
-        *content_signals(facts),
-        *lure_signals(facts),
-        *icp_signals(facts, host),
-    ]
+    """Signals read from one profile's page alone. On a protected brand's own site, "verify your identity"
+    wording is the brand's real flow, not a lure."""
+    content = content_signals(facts)
+    if host and default_catalogue().official_brand(site_of(host)) is not None:
+        content = [s for s in content if s.fraud_type is not FraudType.PHISHING]
+    return [*brand_signals(facts, host), *content, *lure_signals(facts), *icp_signals(facts, host)]
 
 
 def _merge_profile(signals: list[Signal], other: list[Signal]) -> list[Signal]:

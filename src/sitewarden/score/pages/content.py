@@ -20,6 +20,10 @@ from sitewarden.enrich.page import PageFacts
 
 GENRES_PATH = files("sitewarden") / "data" / "page_genres.json"
 MAX_WEIGHT = 0.9
+# Words alone never make a page phishing: that takes a brand on a foreign host or a harvesting form.
+LURE_MAX_WEIGHT = 0.35
+# A genre needs at least one distinctive term; generic ones (充值, deposit) only add to it.
+ANCHOR_WEIGHT = 0.2
 _TEXT_CHARS = 12_000
 
 
@@ -28,6 +32,11 @@ class Vocabulary:
     min_terms: int
     labels: dict[str, str]
     automaton: Any
+    counter_terms: dict[str, frozenset[str]]
+    counter_factor: float
+    counter_all: frozenset[str]
+    counter_all_min: int
+    strong_single: float
 
 
 def _is_word_char(ch: str) -> bool:
@@ -39,17 +48,33 @@ def build_vocabulary(spec: dict[str, Any]) -> Vocabulary:
     automaton = ahocorasick.Automaton()
     terms: dict[str, list[tuple[str, float]]] = {}
     labels: dict[str, str] = {}
+    counter: dict[str, frozenset[str]] = {}
     for genre, entry in spec["genres"].items():
         FraudType(genre)  # every genre must be a known fraud type
         labels[genre] = entry["label"]
+        counter[genre] = frozenset(t.lower() for t in entry.get("counter_terms", ()))
+        for term in counter[genre]:
+            terms.setdefault(term, [])
         for term, weight in entry["terms"].items():
             if not 0 < float(weight) <= 1:
                 raise ValueError(f"genre {genre}: term {term!r} weight {weight} is not in (0, 1]")
             terms.setdefault(term.lower(), []).append((genre, float(weight)))
+    counter_all = frozenset(t.lower() for t in spec.get("counter_all", ()))
+    for term in counter_all:
+        terms.setdefault(term, [])
     for term, owners in terms.items():
         automaton.add_word(term, (term, tuple(owners)))
     automaton.make_automaton()
-    return Vocabulary(int(spec.get("min_terms", 2)), labels, automaton)
+    return Vocabulary(
+        min_terms=int(spec.get("min_terms", 2)),
+        labels=labels,
+        automaton=automaton,
+        counter_terms=counter,
+        counter_factor=float(spec.get("counter_factor", 1.0)),
+        counter_all=counter_all,
+        counter_all_min=int(spec.get("counter_all_min", 2)),
+        strong_single=float(spec.get("strong_single", 1.0)),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -57,10 +82,11 @@ def default_vocabulary() -> Vocabulary:
     return build_vocabulary(json.loads(GENRES_PATH.read_text(encoding="utf-8")))
 
 
-def genre_hits(text: str, vocabulary: Vocabulary) -> dict[str, dict[str, float]]:
-    """Distinct matched terms per genre with their weights."""
+def genre_hits(text: str, vocabulary: Vocabulary) -> tuple[dict[str, dict[str, float]], set[str]]:
+    """Distinct matched terms per genre with their weights, and every vocabulary term seen."""
     lowered = text.lower()
     hits: dict[str, dict[str, float]] = {}
+    seen: set[str] = set()
     for end, (term, owners) in vocabulary.automaton.iter(lowered):
         start = end - len(term) + 1
         if term.isascii() and (
@@ -68,9 +94,10 @@ def genre_hits(text: str, vocabulary: Vocabulary) -> dict[str, dict[str, float]]
             or (end + 1 < len(lowered) and _is_word_char(lowered[end + 1]))
         ):
             continue
+        seen.add(term)
         for genre, weight in owners:
             hits.setdefault(genre, {})[term] = weight
-    return hits
+    return hits, seen
 
 
 def content_signals(facts: PageFacts, vocabulary: Vocabulary | None = None) -> list[Signal]:
@@ -78,19 +105,30 @@ def content_signals(facts: PageFacts, vocabulary: Vocabulary | None = None) -> l
     if not facts.is_html:
         return []
     vocabulary = vocabulary or default_vocabulary()
-    hits = genre_hits(f"{facts.title} \n {facts.text[:_TEXT_CHARS]}", vocabulary)
+    hits, seen = genre_hits(f"{facts.title} \n {facts.text[:_TEXT_CHARS]}", vocabulary)
     signals = []
     for genre, terms in hits.items():
-        if len(terms) < vocabulary.min_terms:
+        strongest = max(terms.values())
+        if strongest < ANCHOR_WEIGHT or (
+            len(terms) < vocabulary.min_terms and strongest < vocabulary.strong_single
+        ):
             continue
         top = sorted(terms, key=lambda t: -terms[t])
-        weight = min(MAX_WEIGHT, combine_weights(list(terms.values())))
+        cap = LURE_MAX_WEIGHT if genre == FraudType.PHISHING else MAX_WEIGHT
+        weight = min(cap, combine_weights(list(terms.values())))
+        counter = sorted(vocabulary.counter_terms[genre] & seen)
+        warnings = vocabulary.counter_all & seen
+        if len(warnings) >= vocabulary.counter_all_min:
+            counter += sorted(warnings)
+        if counter:
+            weight *= vocabulary.counter_factor
         signals.append(
             Signal(
                 f"genre_{genre}",
                 weight,
                 f"{vocabulary.labels[genre]} wording: {', '.join(top[:6])}"
-                + (f" and {len(top) - 6} more" if len(top) > 6 else ""),
+                + (f" and {len(top) - 6} more" if len(top) > 6 else "")
+                + (f" (damped: legal-counterpart wording {', '.join(counter[:3])})" if counter else ""),
                 fraud_type=FraudType(genre),
                 evidence={"terms": top[:20]},
             )

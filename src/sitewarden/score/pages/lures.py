@@ -41,7 +41,7 @@ def _form_signals(facts: PageFacts) -> list[Signal]:
             signals.append(
                 Signal(
                     "form_posts_elsewhere",
-                    0.35 if form.action_host == "mailto" else 0.25,
+                    0.35 if form.action_host == "mailto" else 0.15,
                     f"form asking for {', '.join(sensitive)} sends them to {target}, not to {facts.host}",
                     evidence={
                         "action": form.action,
