@@ -1,6 +1,11 @@
 from __future__ import annotations
 
 import re
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -205,3 +210,37 @@ def test_inventory_rows_group_sites_by_tenant() -> None:
     assert len(labels) >= 8
     assert any(kinds == {BENIGN, FRAUD} for kinds in labels.values())
     assert sum(n >= 3 for n in fraud_per_tenant.values()) >= 2
+
+
+# Only this command registered, so the test neither pays for nor depends on every other command's imports.
+_CLI = """
+import typer
+from sitewarden.commands import demo_farm
+app = typer.Typer()
+app.callback()(lambda: None)
+demo_farm.register(app)
+app()
+"""
+
+
+def test_demo_farm_command_serves_and_stops_cleanly_on_ctrl_c() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", _CLI, "demo-farm", "--port", str(port)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                resp = httpx.get(f"http://127.0.0.1:{port}/", headers={"Host": "shop.lanshan-tea.cn"})
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline and proc.poll() is None, "demo-farm did not start"
+                time.sleep(0.1)
+        assert resp.status_code == 200 and "蓝山茶舍" in resp.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert all(site.host in out for site in SITES) and f"-H 'Host: {SITES[0].host}'" in out
