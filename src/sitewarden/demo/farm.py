@@ -28,7 +28,8 @@ REDIRECTS_FILE = "_redirects"
 _MOBILE_MARKERS = ("mobile", "android", "iphone")
 _BOT_MARKERS = ("bot", "spider", "crawler", "slurp")
 _SEARCH_ENGINES = ("baidu.com", "sogou.com", "so.com", "sm.cn", "google.", "bing.com")
-_TEXT_TYPES = ("text/", "image/svg+xml", "application/javascript", "application/json")
+_TEXT_TYPES = ("text/", "image/svg+xml")
+_SERVER = {"Server": "nginx"}  # what a provider's web tier typically announces
 
 
 def is_cloak_target(user_agent: str, referer: str) -> bool:
@@ -68,8 +69,8 @@ def _file_for(root: Path, url_path: str) -> Path | None:
 class Farm:
     """One aiohttp application serving every site in SITES, with a per-host request counter."""
 
-    def __init__(self, sites_dir: Path = SITES_DIR) -> None:
-        self.roots = {site.host: sites_dir / site.host for site in SITES}
+    def __init__(self) -> None:
+        self.roots = {site.host: SITES_DIR / site.host for site in SITES}
         self.redirects = {host: _read_redirects(root) for host, root in self.roots.items()}
         self.counter: Counter[str] = Counter()
         self.app = web.Application()
@@ -80,19 +81,19 @@ class Farm:
         self.counter[host] += 1
         root = self.roots.get(host)
         if root is None:
-            return web.Response(status=404, text="404 Not Found: no site is hosted under this name\n")
+            return web.Response(status=404, text="404 Not Found: no site is hosted under this name\n", headers=_SERVER)
         rule = self.redirects[host].get(request.path)
         if rule is not None:
-            return web.Response(status=rule[0], headers={"Location": rule[1]})
+            return web.Response(status=rule[0], headers={**_SERVER, "Location": rule[1]})
         found = None
         if is_cloak_target(request.headers.get("User-Agent", ""), request.headers.get("Referer", "")):
             found = _file_for(root / CLOAK_DIR, request.path)
         found = found or _file_for(root, request.path)
         if found is None:
-            return web.Response(status=404, text="404 Not Found\n", headers={"Server": "nginx"})
+            return web.Response(status=404, text="404 Not Found\n", headers=_SERVER)
         ctype = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
         charset = "utf-8" if ctype.startswith(_TEXT_TYPES) else None
-        headers = {"Server": "nginx", "Vary": "User-Agent, Referer"}
+        headers = {**_SERVER, "Vary": "User-Agent, Referer"}
         return web.Response(body=found.read_bytes(), content_type=ctype, charset=charset, headers=headers)
 
 
