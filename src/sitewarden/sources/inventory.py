@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sitewarden.normalise.domains import parse_host
 from sitewarden.normalise.urls import InvalidInput, canonical_url
 from sitewarden.store import repos
+from sitewarden.store.schema import Tenant
 
 if TYPE_CHECKING:
     from sitewarden.work.api import Context
@@ -277,10 +278,13 @@ def import_inventory(
 
     report = ParseReport()
     counts = {"imported": 0, "duplicates": 0, "scans": 0}
+    tenants: dict[str, Tenant] = {}
     try:
         with ctx.store.write() as s:
             for row in parse(stream, fmt, report):
-                tenant = repos.upsert_tenant(s, row.tenant, row.tenant_name, row.contact_email)
+                tenant = tenants.get(row.tenant)
+                if tenant is None or row.tenant_name or row.contact_email:
+                    tenant = tenants[row.tenant] = repos.upsert_tenant(s, row.tenant, row.tenant_name, row.contact_email)
                 asset, _ = repos.upsert_asset(
                     s, tenant, "site", row.url, host=row.host, registrable_domain=row.registrable_domain, ip=row.ip
                 )

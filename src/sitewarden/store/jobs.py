@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sitewarden.store.schema import Job, Schedule, utcnow
@@ -23,26 +24,21 @@ def enqueue(
     max_attempts: int = 5,
 ) -> int:
     """Insert a job; with an idempotency key already used, returns the existing job's id instead."""
-    if idempotency_key is not None:
-        existing = s.scalar(select(Job.id).where(Job.idempotency_key == idempotency_key))
-        if existing is not None:
-            return existing
-    job = Job(
-        task=task,
-        payload=payload,
-        idempotency_key=idempotency_key,
-        max_attempts=max_attempts,
-        run_after=utcnow() + timedelta(seconds=delay_seconds),
-    )
-    try:
-        with s.begin_nested():
-            s.add(job)
-            s.flush()
-        s.info.setdefault("enqueued_jobs", []).append(job.id)
-    except IntegrityError:
-        # A concurrent enqueue with the same key won the race.
-        return s.scalar(select(Job.id).where(Job.idempotency_key == idempotency_key))  # type: ignore[return-value]
-    return job.id
+    values = {
+        "task": task, "payload": payload, "idempotency_key": idempotency_key, "max_attempts": max_attempts,
+        "run_after": utcnow() + timedelta(seconds=delay_seconds), "state": "queued", "attempts": 0,
+        "created_at": utcnow(),
+    }
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # One statement that loses a concurrent race gracefully (both backends support ON CONFLICT).
+    stmt = insert(Job).values(**values).on_conflict_do_nothing().returning(Job.id)
+    job_id = s.scalar(stmt)
+    if job_id is None:
+        job_id = s.scalar(select(Job.id).where(Job.idempotency_key == idempotency_key))
+        assert job_id is not None
+        return job_id
+    s.info.setdefault("enqueued_jobs", []).append(job_id)
+    return job_id
 
 
 def _runnable(now: datetime):  # type: ignore[no-untyped-def]
