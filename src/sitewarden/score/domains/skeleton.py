@@ -46,9 +46,10 @@ def _prototypes() -> dict[str, str]:
 def skeleton(text: str) -> str:
     """Case-folded confusable skeleton without combining marks: equal skeletons mean the strings look
     alike (`ícbc`, `іcbc`, `1cbc` and `icbc` all give `lcbc`). Marks are dropped and i/l/1 folded, unlike
-    TR39, because an accent or a swapped stroke on a brand name is exactly the disguise we look for."""
+    TR39, because an accent or a swapped stroke on a brand name is exactly the disguise we look for; NFKD
+    (not NFD) also folds full-width and other compatibility forms."""
     table = _prototypes()
-    once = "".join(table.get(ch, ch) for ch in unicodedata.normalize("NFD", text))
+    once = "".join(table.get(ch, ch) for ch in unicodedata.normalize("NFKD", text))
     folded = unicodedata.normalize("NFD", once).lower()
     out = "".join(table.get(ch, ch) for ch in folded if not unicodedata.combining(ch))
     return out.translate(_LOOSE)
