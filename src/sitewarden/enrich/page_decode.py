@@ -31,7 +31,7 @@ _HIGH_BYTES = bytes(range(0x80, 0x100))
 _HIGH_PAIR = re.compile(rb"[\xa1-\xfe][\xa1-\xfe]")
 _TEXTUAL_TYPES = ("text/", "application/xhtml", "application/xml", "application/javascript")
 # Latin-1 labels are so often wrong on Chinese pages that they do not override a clean UTF-8/GB18030 read.
-_WEAK_LABELS = {"iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "us-ascii", "ascii"}
+_WEAK_LABELS = {"iso8859-1", "cp1252", "ascii"}  # codecs.lookup() names
 
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str:
@@ -95,7 +95,8 @@ def decode(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[str, 
         declared.append(meta.group(1).decode("ascii", "replace"))
     candidates = [name for name in (_lookup(label) for label in declared) if name]
     strong = [name for name in candidates if name not in _WEAK_LABELS]
-    for name in [*strong, "utf-8", "gb18030", *candidates]:
+    # windows-1252 last: the WHATWG default for unlabelled Western pages.
+    for name in [*strong, "utf-8", "gb18030", *candidates, "cp1252"]:
         if name == "gb18030" and not _looks_double_byte(data):
             continue
         try:

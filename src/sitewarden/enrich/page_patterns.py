@@ -52,8 +52,8 @@ SENSITIVE_KINDS = frozenset({"password", "card_number", "cvv", "card_expiry", "i
 
 _CN_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 ICP_WORD = re.compile(r"ICP", re.IGNORECASE)
-# Provincial abbreviation + ICP备/ICP证 + 6 to 8 digits + 号, optionally -N for the site number.
-ICP_NUMBER = re.compile(rf"[{_CN_PROVINCES}]ICP[备证]\d{{6,8}}号(?:-\d{{1,3}})?")
+# Provincial abbreviation + ICP备/ICP证 + 6 to 10 digits (8 before 2019, year + 6 since) + 号, optionally -N.
+ICP_NUMBER = re.compile(rf"[{_CN_PROVINCES}]ICP[备证]\d{{6,10}}号(?:-\d{{1,3}})?")
 FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９：－", "0123456789:-")
 
 PHONE = re.compile(

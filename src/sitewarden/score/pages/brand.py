@@ -23,7 +23,7 @@ from sitewarden.score.brands import Brand, BrandCatalogue, default_catalogue
 # Site builders and CMSs whose name honest customer sites show on their own login pages.
 HOSTED_PLATFORMS = frozenset({"wordpress", "wix", "squarespace", "shopify", "cloudflare", "godaddy"})
 _TITLE_SEPARATORS = re.compile(r"\s[|\-–—:·•‹›»«]\s|[|｜_–—‹›»«·•]|\s-\s")
-_SHORT_SEGMENT_WORDS = 5
+_SHORT_SEGMENT_WORDS = 7
 _SHORT_SEGMENT_CJK = 12
 ARTICLE_CHARS = 4_000
 # Links honest pages carry to other brands' sites: reCAPTCHA terms, app-store badges.

@@ -36,6 +36,7 @@ class Vocabulary:
     counter_factor: float
     counter_all: frozenset[str]
     counter_all_min: int
+    counter_all_factor: float
     strong_single: float
 
 
@@ -73,6 +74,7 @@ def build_vocabulary(spec: dict[str, Any]) -> Vocabulary:
         counter_factor=float(spec.get("counter_factor", 1.0)),
         counter_all=counter_all,
         counter_all_min=int(spec.get("counter_all_min", 2)),
+        counter_all_factor=float(spec.get("counter_all_factor", 1.0)),
         strong_single=float(spec.get("strong_single", 1.0)),
     )
 
@@ -117,11 +119,12 @@ def content_signals(facts: PageFacts, vocabulary: Vocabulary | None = None) -> l
         cap = LURE_MAX_WEIGHT if genre == FraudType.PHISHING else MAX_WEIGHT
         weight = min(cap, combine_weights(list(terms.values())))
         counter = sorted(vocabulary.counter_terms[genre] & seen)
-        warnings = vocabulary.counter_all & seen
-        if len(warnings) >= vocabulary.counter_all_min:
-            counter += sorted(warnings)
         if counter:
             weight *= vocabulary.counter_factor
+        warnings = sorted(vocabulary.counter_all & seen)
+        if len(warnings) >= vocabulary.counter_all_min:
+            weight *= vocabulary.counter_all_factor
+            counter += warnings
         signals.append(
             Signal(
                 f"genre_{genre}",

@@ -28,7 +28,7 @@ def icp_signals(facts: PageFacts, host: str) -> list[Signal]:
             Signal(
                 "icp_malformed",
                 MALFORMED_WEIGHT,
-                f"ICP filing text {facts.icp_text!r} does not have the form <province>ICP备<6-8 digits>号",
+                f"ICP filing text {facts.icp_text!r} does not have the form <province>ICP备<6-10 digits>号",
                 evidence={"icp_text": facts.icp_text},
             )
         ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-MIN_TOKENS = 25
+MIN_TOKENS = 12
 
 
 def kit_hash(dom_tokens: list[str]) -> str:

@@ -1,0 +1,134 @@
+"""The page-scoring parts on their own: kit hash, cloaking, ICP, genres, brand presentation, reputation."""
+
+from __future__ import annotations
+
+import pytest
+
+from sitewarden.domain.models import FraudType
+from sitewarden.enrich.page import analyse
+from sitewarden.score.pages.brand import brand_signals, title_presents
+from sitewarden.score.pages.cloaking import cloaking_signals, text_similarity
+from sitewarden.score.pages.combine import score_page
+from sitewarden.score.pages.content import build_vocabulary, content_signals
+from sitewarden.score.pages.icp import icp_signals
+from sitewarden.score.pages.kit import kit_hash
+from sitewarden.score.pages.reputation import RelatedFacts, reputation_signals
+
+HOST = "shop-4711.customer-sites.net"
+URL = f"https://{HOST}/"
+KIT = """<html><head><title>{title}</title></head><body><div class="wrap"><div class="top"><img src="{logo}"></div>
+<div class="box"><h2>{heading}</h2><form action="next.php" method="post"><div class="row"><label>{a}</label>
+<input name="u"></div><div class="row"><label>{b}</label><input type="password" name="p"></div>
+<div class="row"><button>{go}</button></div></form></div><div class="foot"><p>{foot}</p><a href="#">x</a></div>
+</div></body></html>"""
+
+
+def kit_page(**texts: str):
+    defaults = dict(title="t", logo="a.png", heading="h", a="a", b="b", go="go", foot="f")
+    return analyse(KIT.format(**{**defaults, **texts}), URL)
+
+
+def test_kit_hash_links_copies_with_different_texts():
+    one = kit_page(title="Sign in", heading="Welcome back", a="Email", b="Password", foot="© Brand A")
+    two = kit_page(title="登录", heading="欢迎回来", a="邮箱", b="密码", foot="© 品牌 B", logo="b.png")
+    assert kit_hash(one.dom_tokens) == kit_hash(two.dom_tokens) != ""
+    other = analyse("<html><body>" + "<section><h3>x</h3><ul><li>a</li></ul><table><tr><td>1</td></tr></table></section>" * 3, URL)
+    assert kit_hash(other.dom_tokens) not in ("", kit_hash(one.dom_tokens))
+
+
+def test_tiny_pages_get_no_kit_hash():
+    assert kit_hash(analyse("<html><body><p>It works!</p></body></html>", URL).dom_tokens) == ""
+
+
+def test_cloaking_needs_material_difference():
+    page = kit_page(heading="Welcome to our bakery, fresh bread every morning " * 10)
+    assert cloaking_signals(page, page) == []
+    assert cloaking_signals(page, None) == []
+    elsewhere = analyse("<p>hello</p>", "https://landing.other-site.example/")
+    (signal,) = cloaking_signals(page, elsewhere)
+    assert "landing.other-site.example" in signal.detail
+    apk = analyse(b"PK\x03\x04" + b"\x00" * 26 + b"classes.dex", URL)
+    (signal,) = cloaking_signals(page, apk)
+    assert signal.fraud_type == FraudType.MALWARE_DOWNLOAD and signal.weight >= 0.7
+
+
+def test_text_similarity():
+    assert text_similarity("", "") == 1.0
+    assert text_similarity("fresh bread every morning", "fresh bread every morning") == 1.0
+    assert text_similarity("fresh bread every morning", "秒合约 稳赚不赔") == 0.0
+
+
+def test_icp_is_weak_and_only_for_mainland_chinese_pages():
+    missing = analyse("<p>" + "欢迎光临本店，我们提供优质的茶叶和茶具。" * 3 + "</p>", URL)
+    (signal,) = icp_signals(missing, HOST)
+    assert signal.name == "icp_missing" and signal.weight < 0.1
+    assert icp_signals(missing, "shop.example.com.hk") == []
+    assert icp_signals(analyse("<p>A plain English page about tea and teapots for you.</p>", URL), HOST) == []
+    malformed = analyse("<p>" + "欢迎光临本店，我们提供优质的茶叶和茶具。" * 3 + "备案号 ICP备123号</p>", URL)
+    (signal,) = icp_signals(malformed, HOST)
+    assert signal.name == "icp_malformed"
+    assert score_page(malformed, HOST).assessment.verdict == "allow"
+
+
+def test_genre_needs_two_terms_or_one_strong_one():
+    assert content_signals(analyse("<p>今日充值优惠</p>", URL)) == []
+    (signal,) = content_signals(analyse("<p>秒合约 限时开放</p>", URL))
+    assert signal.fraud_type == FraudType.INVESTMENT_SCAM and "秒合约" in signal.detail
+
+
+def test_english_terms_match_whole_words_only():
+    assert content_signals(analyse("<p>parcels of land; casinos-ish betting-free zone</p>", URL)) == []
+
+
+def test_vocabulary_is_validated():
+    with pytest.raises(ValueError, match="not_a_type"):
+        build_vocabulary({"genres": {"not_a_type": {"label": "x", "terms": {"a": 0.5}}}})
+    with pytest.raises(ValueError, match="weight"):
+        build_vocabulary({"genres": {"gambling": {"label": "x", "terms": {"a": 1.5}}}})
+
+
+@pytest.mark.parametrize(
+    ("title", "term", "expected"),
+    [
+        ("Log in to your PayPal account", "PayPal", True),
+        ("Login - Paypal", "PAYPAL", True),
+        ("中国建设银行 - 积分兑换", "中国建设银行", True),
+        ("Facebook Is Tracking Me Even Though I'm Not on Facebook", "Facebook", False),
+        ("DeepMind新电脑已可利用记忆自学 人工智能迈上新台阶，腾讯科技报道称这是重大突破", "腾讯", False),
+    ],
+)
+def test_title_presents(title: str, term: str, expected: bool):
+    assert title_presents(title, term) is expected
+
+
+def test_payment_logos_on_a_checkout_are_not_a_brand():
+    html = '<p>We accept <img alt="Visa"> <img alt="Mastercard"> Visa and Mastercard, Visa debit.</p><input name="cardnumber">'
+    assert brand_signals(analyse(html, URL), HOST) == []
+
+
+def test_credentials_posted_to_the_brand_itself_are_its_own_flow():
+    html = """<title>Sign in - PayPal</title><img alt="PayPal">
+    <form action="https://www.paypal.com/signin" method="post"><input type="password" name="p"></form>"""
+    assert brand_signals(analyse(html, URL), HOST) == []
+    kit = html.replace("https://www.paypal.com/signin", "post.php")
+    (signal,) = brand_signals(analyse(kit, URL), HOST)
+    assert signal.brand == "paypal" and signal.weight >= 0.8
+
+
+def test_hosted_platform_names_are_not_impersonation():
+    html = '<title>Log In ‹ Caribou Coffee — WordPress</title><form><input type="password" name="pwd"></form>'
+    assert brand_signals(analyse(html, URL), HOST) == []
+
+
+def test_copied_login_page_from_unlisted_site():
+    links = "".join(f'<a href="https://www.smallbank-example.de/p{i}">x</a>' for i in range(5))
+    html = f'<title>Anmelden</title>{links}<form action="login.php"><input type="password" name="pw"></form>'
+    (signal,) = brand_signals(analyse(html, URL), HOST)
+    assert signal.name == "copied_login_page" and "smallbank-example.de" in signal.detail
+
+
+def test_no_related_facts_no_signals():
+    assert reputation_signals(None) == []
+    assert reputation_signals(RelatedFacts()) == []
+    (cert,) = reputation_signals(RelatedFacts(certificate_sha256="ab" * 32, confirmed_same_certificate=9))
+    assert cert.weight <= 0.6
