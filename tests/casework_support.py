@@ -13,6 +13,7 @@ from typing import Any
 from sitewarden.act.actions.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from sitewarden.store import repos
 from sitewarden.store.db import Store
+from sitewarden.store.schema import Scan
 
 SECRET = b"test-webhook-secret"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -28,7 +29,9 @@ def make_case(
     with store.write() as s:
         t = repos.upsert_tenant(s, tenant, contact_email=contact_email)
         asset, _ = repos.upsert_asset(s, t, kind, f"http://{subject}/", host=subject, registrable_domain=subject, ip=ip)
-        scan = repos.create_scan(s, f"http://{subject}/", asset.id)
+        (scan_id,) = repos.create_scans(s, [(f"http://{subject}/", asset.id)])
+        scan = s.get(Scan, scan_id)
+        assert scan is not None
         scan.status, scan.http_status, scan.ip, scan.kit_hash = "done", 200, ip, kit_hash
         scan.facts, scan.manifest_sha256, scan.rendered = {"title": title, "text": title}, manifest, rendered
         scan.fetch_info = {"redirects": [{"status": 302, "location": f"http://{subject}/login"}]}
