@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from netservers import LocalServer, Request, make_certs, page, redirect, send
 
 from sitewarden.enrich.fetch import fetch, open_session
 from sitewarden.settings import load_settings
+from tests.enrich.netservers import LocalServer, Request, make_certs, page, redirect, send
 
 ALLOWED = "127.0.0.2"
 

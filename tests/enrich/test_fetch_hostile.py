@@ -10,10 +10,10 @@ import time
 import zlib
 
 import pytest
-from netservers import LocalServer, Request, redirect, send
 
 from sitewarden.enrich.fetch import FetchResult, fetch
 from sitewarden.settings import load_settings
+from tests.enrich.netservers import LocalServer, Request, redirect, send
 
 HOST = "127.0.0.2"
 DEADLINE = 1.5

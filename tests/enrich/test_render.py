@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from netservers import LocalServer, Request, make_certs, page, redirect, send
 
 from sitewarden.enrich.render import RenderPool, RenderResult, RenderUnavailable
 from sitewarden.settings import load_settings
+from tests.enrich.netservers import LocalServer, Request, make_certs, page, redirect, send
 
 SITE = "127.0.0.2"
 

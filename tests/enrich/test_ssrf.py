@@ -7,11 +7,11 @@ import asyncio
 import ipaddress
 
 import pytest
-from netservers import FakeDNS, LocalServer, page, redirect
 
 from sitewarden.enrich.fetch import fetch
 from sitewarden.enrich.ssrf import AddressPolicy, BlockedAddress, embedded_ipv4, parse_ip, parse_networks
 from sitewarden.settings import SettingsError, load_settings
+from tests.enrich.netservers import FakeDNS, LocalServer, page, redirect
 
 
 @pytest.mark.parametrize(
