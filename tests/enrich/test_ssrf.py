@@ -7,6 +7,8 @@ import asyncio
 import ipaddress
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitewarden.enrich.fetch import fetch
 from sitewarden.enrich.ssrf import AddressPolicy, BlockedAddress, embedded_ipv4, parse_ip, parse_networks
@@ -32,6 +34,31 @@ from tests.enrich.netservers import FakeDNS, LocalServer, page, redirect
 def test_parse_ip_follows_the_os_not_the_string(host: str, reaches: str | None) -> None:
     got = parse_ip(host)
     assert (str(got) if got else None) == (str(ipaddress.ip_address(reaches)) if reaches else None)
+
+
+def _spell(addr: ipaddress.IPv4Address, form: str) -> str:
+    """Write an IPv4 address the way URL tricks do: decimal, hex, octal, shortened."""
+    n, octets = int(addr), addr.packed
+    return {
+        "decimal": str(n),
+        "hex": hex(n),
+        "octal-dotted": ".".join(f"0{b:o}" for b in octets),
+        "hex-dotted": ".".join(hex(b) for b in octets),
+        "a.b.c": f"{octets[0]}.{octets[1]}.{octets[2] * 256 + octets[3]}",
+        "a.b": f"{octets[0]}.{int.from_bytes(octets[1:], 'big')}",
+    }[form]
+
+
+@given(
+    st.integers(min_value=0, max_value=2**32 - 1).map(ipaddress.IPv4Address),
+    st.sampled_from(["decimal", "hex", "octal-dotted", "hex-dotted", "a.b.c", "a.b"]),
+)
+def test_every_spelling_of_an_address_is_judged_as_that_address(
+    addr: ipaddress.IPv4Address, form: str
+) -> None:
+    assert parse_ip(_spell(addr, form)) == addr
+    mapped = ipaddress.IPv6Address(f"::ffff:{addr}")
+    assert (AddressPolicy().reason(mapped) is None) == (AddressPolicy().reason(addr) is None)
 
 
 @pytest.mark.parametrize(
