@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from sitewarden.demo.farm import FarmHandle, running_farm
 from sitewarden.settings import Settings, load_settings
@@ -75,3 +77,20 @@ def demo_farm() -> Iterator[FarmHandle]:
     """The demo hosting farm on a free 127.0.0.1 port for the whole test session."""
     with running_farm() as farm:
         yield farm
+
+
+@pytest.fixture
+def pg_store() -> Iterator[Store]:
+    """A fresh PostgreSQL database per test, dropped afterwards."""
+    need_service("PostgreSQL", "127.0.0.1", 5432)
+    name = f"sw_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    store = Store(url)
+    yield store
+    store.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -32,13 +32,19 @@ SCAN_TASK = "scan"
 SEARCH_REFERER = "https://www.baidu.com/s?wd="
 
 
-def queue_scan(s: Session, url: str, *, asset_id: int | None, settings: Settings) -> Scan:
-    """Create the scan row and its job in the caller's transaction, so both commit or neither does."""
-    scan = repos.create_scan(s, url, asset_id=asset_id)
-    jobs.enqueue(
-        s, SCAN_TASK, {"scan_id": scan.id}, idempotency_key=f"scan:{scan.id}",
-        max_attempts=settings.job_max_attempts,
+def queue_scans(s: Session, targets: list[tuple[str, int | None]], settings: Settings) -> list[int]:
+    """Create scan rows and their jobs in the caller's transaction, so both commit or neither does."""
+    scan_ids = repos.create_scans(s, targets)
+    jobs.enqueue_many(
+        s, SCAN_TASK, [({"scan_id": i}, f"scan:{i}") for i in scan_ids], max_attempts=settings.job_max_attempts
     )
+    return scan_ids
+
+
+def queue_scan(s: Session, url: str, *, asset_id: int | None, settings: Settings) -> Scan:
+    (scan_id,) = queue_scans(s, [(url, asset_id)], settings)
+    scan = repos.get_scan(s, scan_id)
+    assert scan is not None
     return scan
 
 

@@ -129,3 +129,16 @@ def test_format_detection() -> None:
     assert detect_format("x.csv", b"[") == "csv"
     assert detect_format(None, b"\xef\xbb\xbf  [{") == "json"
     assert detect_format(None, b"tenant,url") == "csv"
+
+
+@pytest.mark.postgres
+def test_import_on_postgres(pg_store, settings) -> None:  # type: ignore[no-untyped-def]
+    from sitewarden.store import migrate
+
+    migrate.upgrade(pg_store)
+    ctx = Context.from_settings(settings, pg_store)
+    first = import_inventory(ctx, io.BytesIO(GOOD_CSV), "csv")
+    again = import_inventory(ctx, io.BytesIO(GOOD_CSV), "csv")
+    assert (first.imported, again.duplicates) == (3, 3)
+    bad = import_inventory(ctx, io.BytesIO(BAD_ROWS[0][0]), "csv")
+    assert not bad.committed and _count(ctx, Asset) == 3 and _count(ctx, Scan) == 3

@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from sitewarden.store import jobs, migrate, repos
 from sitewarden.store.db import Store
 from sitewarden.store.schema import Tenant
-from tests.store.test_migrations import pg_store  # noqa: F401  (fixture)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -24,7 +23,8 @@ def any_store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
 
 
 def _scan(s, url: str = "http://a.example/"):  # type: ignore[no-untyped-def]
-    return repos.create_scan(s, url)
+    (scan_id,) = repos.create_scans(s, [(url, None)])
+    return repos.get_scan(s, scan_id)
 
 
 def test_tenant_asset_observation_dedupe(any_store: Store) -> None:

@@ -21,9 +21,10 @@ from typing import IO, TYPE_CHECKING, Any
 from sitewarden.normalise.domains import parse_host
 from sitewarden.normalise.urls import InvalidInput, canonical_url
 from sitewarden.store import repos
-from sitewarden.store.schema import Tenant
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from sitewarden.work.api import Context
 
 COLUMNS = {"tenant", "tenant_name", "url", "host", "ip", "contact_email"}
@@ -270,39 +271,38 @@ class _Rejected(Exception):
     """Raised inside the transaction to roll back an all-or-nothing import."""
 
 
+CHUNK = 500
+
+
 def import_inventory(
     ctx: Context, stream: IO[bytes], fmt: str, *, partial: bool = False, source: str = "inventory"
 ) -> ImportResult:
     """Parse and store in one transaction; queue one scan per newly seen site (committed before return)."""
-    from sitewarden.pipeline import queue_scan
+    from sitewarden.pipeline import queue_scans
 
     report = ParseReport()
-    counts = {"imported": 0, "duplicates": 0, "scans": 0}
-    tenants: dict[str, Tenant] = {}
+    counts = {"imported": 0, "duplicates": 0}
+
+    def flush(s: Session, chunk: list[SiteRow]) -> None:
+        new_sites, duplicates = repos.import_sites(s, chunk, source)
+        counts["duplicates"] += duplicates
+        counts["imported"] += len(new_sites)
+        queue_scans(s, [(url, asset_id) for asset_id, url in new_sites], ctx.settings)
+        chunk.clear()
+
     try:
         with ctx.store.write() as s:
+            chunk: list[SiteRow] = []
             for row in parse(stream, fmt, report):
-                tenant = tenants.get(row.tenant)
-                if tenant is None or row.tenant_name or row.contact_email:
-                    tenant = tenants[row.tenant] = repos.upsert_tenant(s, row.tenant, row.tenant_name, row.contact_email)
-                asset, _ = repos.upsert_asset(
-                    s, tenant, "site", row.url, host=row.host, registrable_domain=row.registrable_domain, ip=row.ip
-                )
-                _, created = repos.add_observation(
-                    s, source, "url", row.url, f"{row.tenant}|{row.url}", asset_id=asset.id,
-                    payload={"line": row.line, "ip": row.ip},
-                )
-                if not created:
-                    counts["duplicates"] += 1
-                    continue
-                counts["imported"] += 1
-                queue_scan(s, row.url, asset_id=asset.id, settings=ctx.settings)
-                counts["scans"] += 1
+                chunk.append(row)
+                if len(chunk) >= CHUNK:
+                    flush(s, chunk)
+            flush(s, chunk)
             if report.errors and not partial:
                 raise _Rejected
     except _Rejected:
         return ImportResult(report.rows, 0, 0, 0, False, report.errors, report.errors_truncated)
     return ImportResult(
-        report.rows, counts["imported"], counts["duplicates"], counts["scans"], True, report.errors,
+        report.rows, counts["imported"], counts["duplicates"], counts["imported"], True, report.errors,
         report.errors_truncated,
     )

@@ -6,7 +6,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -39,6 +39,23 @@ def enqueue(
         return job_id
     s.info.setdefault("enqueued_jobs", []).append(job_id)
     return job_id
+
+
+def enqueue_many(
+    s: Session, task: str, items: list[tuple[dict[str, Any], str]], *, max_attempts: int = 5
+) -> list[int]:
+    """Insert many jobs with fresh idempotency keys (e.g. one per new scan) in one statement."""
+    if not items:
+        return []
+    now = utcnow()
+    rows = [
+        {"task": task, "payload": payload, "idempotency_key": key, "max_attempts": max_attempts,
+         "run_after": now, "state": "queued", "attempts": 0, "created_at": now}
+        for payload, key in items
+    ]
+    ids = list(s.scalars(insert(Job).returning(Job.id, sort_by_parameter_order=True), rows))
+    s.info.setdefault("enqueued_jobs", []).extend(ids)
+    return ids
 
 
 def _runnable(now: datetime):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from sitewarden.store.schema import (
@@ -81,6 +81,61 @@ def add_observation(
     return obs, True
 
 
+def import_sites(s: Session, rows: Sequence[Any], source: str) -> tuple[list[tuple[int, str]], int]:
+    """Bulk form of upsert_tenant + upsert_asset + add_observation for one chunk of inventory rows.
+
+    Rows need .tenant, .tenant_name, .contact_email, .url, .host, .registrable_domain, .ip, .line.
+    Returns the (asset_id, url) of each newly observed site, and how many rows were already known.
+    """
+    keys = {f"{r.tenant}|{r.url}": r for r in rows}  # a key repeated within the chunk counts once
+    seen = set(
+        s.scalars(select(Observation.dedupe_key).where(Observation.source == source,
+                                                       Observation.dedupe_key.in_(list(keys))))
+    )
+    fresh = [r for k, r in keys.items() if k not in seen]
+    duplicates = len(rows) - len(fresh)
+    if not fresh:
+        return [], duplicates
+    tenant_ids: dict[str, int] = {}
+    for r in fresh:
+        if r.tenant not in tenant_ids or r.tenant_name or r.contact_email:
+            tenant_ids[r.tenant] = upsert_tenant(s, r.tenant, r.tenant_name, r.contact_email).id
+    asset_ids: dict[tuple[int, str], int] = {}
+    ip_of = {(tenant_ids[r.tenant], r.url): r.ip for r in fresh}
+    for a in s.scalars(select(Asset).where(Asset.kind == "site", Asset.value.in_({r.url for r in fresh}),
+                                           Asset.tenant_id.in_(set(tenant_ids.values())))):
+        asset_ids[(a.tenant_id, a.value)] = a.id
+        a.active = True
+        if ip_of.get((a.tenant_id, a.value)):
+            a.ip = ip_of[(a.tenant_id, a.value)]
+    new_assets = [
+        {"tenant_id": tenant_ids[r.tenant], "kind": "site", "value": r.url, "host": r.host,
+         "registrable_domain": r.registrable_domain, "ip": r.ip, "active": True, "created_at": utcnow()}
+        for r in fresh if (tenant_ids[r.tenant], r.url) not in asset_ids
+    ]  # fresh rows are unique by (tenant, url), so each new asset appears once
+    if new_assets:
+        ids = s.scalars(insert(Asset).returning(Asset.id, sort_by_parameter_order=True), new_assets)
+        for spec, asset_id in zip(new_assets, ids, strict=True):
+            asset_ids[(spec["tenant_id"], spec["value"])] = asset_id
+    asset_of = {r.url + "|" + r.tenant: asset_ids[(tenant_ids[r.tenant], r.url)] for r in fresh}
+    s.execute(
+        insert(Observation),
+        [{"source": source, "kind": "url", "value": r.url, "dedupe_key": f"{r.tenant}|{r.url}",
+          "asset_id": asset_of[r.url + "|" + r.tenant], "payload": {"line": r.line, "ip": r.ip},
+          "received_at": utcnow()} for r in fresh],
+    )
+    return [(asset_of[r.url + "|" + r.tenant], r.url) for r in fresh], duplicates
+
+
+def create_scans(s: Session, targets: Sequence[tuple[str, int | None]]) -> list[int]:
+    if not targets:
+        return []
+    now = utcnow()
+    rows = [{"url": url, "asset_id": asset_id, "status": "queued", "created_at": now, "rendered": False,
+             "facts": {}, "fetch_info": {}, "timings": {}} for url, asset_id in targets]
+    return list(s.scalars(insert(Scan).returning(Scan.id, sort_by_parameter_order=True), rows))
+
+
 def get_asset(s: Session, asset_id: int) -> Asset | None:
     return s.get(Asset, asset_id, options=[selectinload(Asset.tenant)])
 
@@ -126,13 +181,6 @@ def site_scans(s: Session, asset_id: int, limit: int = 20) -> list[Scan]:
 
 
 # --- scans -------------------------------------------------------------------------------------
-
-
-def create_scan(s: Session, url: str, asset_id: int | None = None) -> Scan:
-    scan = Scan(url=url, asset_id=asset_id, status="queued")
-    s.add(scan)
-    s.flush()
-    return scan
 
 
 def get_scan(s: Session, scan_id: int) -> Scan | None:
