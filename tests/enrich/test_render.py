@@ -141,6 +141,18 @@ def test_dialog_loop_is_dismissed_and_the_pool_keeps_working() -> None:
 
 
 @pytest.mark.browser
+def test_popup_requests_are_logged() -> None:
+    routes = {
+        "/": page("<h1>main</h1><script>window.open('/popup')</script>"),
+        "/popup": page("<script>alert('prize')</script><p>popup</p>"),
+    }
+    with LocalServer(routes, host=SITE) as site:
+        [result] = _render(_settings(), site.url("/"))
+    assert result.error is None
+    assert any(r["url"].endswith("/popup") for r in result.requests)
+
+
+@pytest.mark.browser
 def test_downloads_are_blocked_and_recorded() -> None:
     apk = {
         "Content-Type": "application/vnd.android.package-archive",

@@ -189,8 +189,8 @@ class RenderPool:
                 else self.settings.fetch_user_agent,
             )
             await context.route(_NOT_HTTP, lambda route: _refuse_scheme(route, result))
+            _watch(context, result)
             page = await context.new_page()
-            _watch(page, result)
             if await self._navigate(page, result, url):
                 await self._capture(page, result)
         finally:
@@ -290,8 +290,8 @@ class RenderPool:
             self._pw = await async_playwright().start()
 
 
-def _watch(page: Any, result: RenderResult) -> None:
-    """Log requests, dismiss dialogs, record refused downloads."""
+def _watch(context: Any, result: RenderResult) -> None:
+    """Log requests, dismiss dialogs, record refused downloads: for the page and any popup it opens."""
     entries: dict[Any, dict[str, Any]] = {}
 
     def on_request(request: Any) -> None:
@@ -320,11 +320,11 @@ def _watch(page: Any, result: RenderResult) -> None:
             {"request": download.url[:2048], "kind": "download", "reason": "downloads are blocked"}
         )
 
-    page.on("request", on_request)
-    page.on("response", on_response)
-    page.on("requestfailed", on_failed)
-    page.on("dialog", on_dialog)
-    page.on("download", on_download)
+    context.on("request", on_request)
+    context.on("response", on_response)
+    context.on("requestfailed", on_failed)
+    context.on("dialog", on_dialog)
+    context.on("page", lambda page: page.on("download", on_download))
 
 
 async def _refuse_scheme(route: Any, result: RenderResult) -> None:
