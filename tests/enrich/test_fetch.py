@@ -136,3 +136,13 @@ def test_untrusted_certificate_is_a_tls_error_with_the_reason(tmp_path: Path) ->
         result = asyncio.run(fetch(f"https://tls.test:{site.port}/", _settings(), pin_ip=ALLOWED))
     assert result.error_kind == "tls" and "certificate" in (result.error or "").lower()
     assert result.body == b"" and result.status is None
+
+
+def test_internationalised_host_is_sent_as_punycode_and_keeps_its_pin() -> None:
+    with LocalServer(
+        {"/": redirect("/%E4%B8%AD%E6%96%87"), "/%E4%B8%AD%E6%96%87": page("ok")}, host=ALLOWED
+    ) as site:
+        result = asyncio.run(fetch(f"http://银行-登录.测试:{site.port}/", _settings(), pin_ip=ALLOWED))
+    assert result.error is None and result.body == b"ok"
+    assert site.requests[0].headers["host"] == f"xn----kw3bt79dhjqepo.xn--0zwm56d:{site.port}"
+    assert [r["ip"] for r in result.redirects] == [ALLOWED]
