@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -114,6 +115,11 @@ def _signer(settings: Settings) -> Signer:
     return Signer(settings.signing_key(), salt="sitewarden.session")
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_hex(16))
+
+
 class RateLimited(Exception):
     """Too many failed logins for this user from this address in the last minute."""
 
@@ -132,7 +138,8 @@ def login(
         raise RateLimited(username)
     with store.read() as s:
         user = repos.get_user(s, username)
-    ok = user is not None and user.active and verify_password(user.password_hash, password)
+    # Verify against a dummy hash for unknown users so response time does not reveal which names exist.
+    ok = verify_password(user.password_hash if user else _dummy_hash(), password) and user is not None and user.active
     with store.write() as s:
         if not ok or user is None:
             repos.audit(s, username, auth_repo.LOGIN_FAILED, username, {"ip": ip})
