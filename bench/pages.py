@@ -126,7 +126,7 @@ def quality(rows: list[tuple[Page, PageAssessment]], title: str) -> None:
     for label in ("phishing", "scam"):
         tp = sum(1 for p, r in rows if p.label == label and flagged(r))
         typed = Counter(
-            (r.assessment.fraud_type or "none") for p, r in rows if p.label == label and flagged(r)
+            str(r.assessment.fraud_type or "none") for p, r in rows if p.label == label and flagged(r)
         )
         print(f"  {label} flagged {tp}: fraud types {dict(typed)}")
 

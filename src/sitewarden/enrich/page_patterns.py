@@ -10,8 +10,9 @@ import re
 
 # Field kinds, tested in this order against type/name/id/placeholder/autocomplete/aria-label/label text.
 # Order matters: "cvv" before "card_number" ("card security code"), "pin" before "password".
+# Matched against lower-cased hints.
 FIELD_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE))
+    (kind, re.compile(pattern))
     for kind, pattern in (
         ("cvv", r"cvv|cvc|csc\b|cvn|security.?code|card.?code|安全码|验证值|卡背|kartenprüf"),
         (
@@ -118,8 +119,10 @@ CHAT_WORDING = re.compile(
     r"在线客服|联系客服|人工客服|客服中心|微信客服|qq客服|24小时客服|客服热线|live\s?chat"
     r"|chat with (us|an agent|support)|online customer service",
 )
+CHAT_URL_LITERALS = ("kefu", "livechat", "/chat", "qq.com", "chatlink")
 CHAT_URL = re.compile(r"kefu|livechat|/chat/?(\?|$)|wpa\.qq\.com|qm\.qq\.com|chatlink")
 
+QR_LITERALS = ("qr", "二维码", "扫码", "扫一扫", "wxcode", "erweima")
 QR_HINT = re.compile(r"qr.?code|\bqr\b|二维码|扫码|扫一扫|wxcode|erweima")
 APP_LINK_ANY = re.compile(r"\.(?:apk|ipa|xapk|exe|msi|dmg)\b|itms-services:")
 APP_LINK = re.compile(r"\.(apk|ipa|xapk|exe|msi|dmg)(?:[?#]|$)|^itms-services:", re.IGNORECASE)

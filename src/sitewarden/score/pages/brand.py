@@ -30,6 +30,8 @@ ARTICLE_CHARS = 4_000
 BOILERPLATE_LINK_HOSTS = frozenset(
     {"policies.google.com", "www.google.com", "play.google.com", "apps.apple.com", "itunes.apple.com"}
 )
+# Account identifiers: a first step of many kits (e-mail or phone first, password on the next page).
+IDENTIFIER_KINDS = frozenset({"email", "phone", "username"})
 COPIED_SITE_MIN_LINKS = 3
 COPIED_SITE_SHARE = 0.5
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -64,21 +66,22 @@ def _posts_to(facts: PageFacts, domains: set[str]) -> bool:
 
 
 def _prominence(
-    facts: PageFacts, brand: Brand, mentions: list[dict[str, Any]], links: int
+    facts: PageFacts, brand: Brand, mentions: list[dict[str, Any]], links: int, sole: bool
 ) -> tuple[float, list[str]]:
     """How strongly the page presents the brand, and the places it does so.
 
     The title is what a page calls itself; logos, repeated text and kept navigation links into the
     brand's official site corroborate it, and two of them together stand in for the title (kits often
     keep a generic "Sign in to your account"). A single mention, a share button or a row of payment-card
-    logos is how honest pages name other brands, so card networks and wallets need the title."""
+    logos is how honest pages name other brands, so card networks and wallets need the title, and a logo
+    plus one mention only counts when no other brand is named (`sole`), unlike a row of social buttons."""
     found = {m["where"]: m for m in mentions}
     title = "title" in found and title_presents(facts.title, str(found["title"]["term"]))
     text = found.get("text")
     count = int(text.get("count", 0)) if text is not None and len(str(text["term"])) >= 4 else 0
     corroboration = [
         (0.2, "logo/images", "image" in found),
-        (0.1, f"text ({count}x)", count >= 2),
+        (0.1, f"text ({count}x)", count >= 2 or (sole and count >= 1 and "image" in found)),
         (0.15, f"{links} links to its official site", links >= 3),
     ]
     present = [(w, place) for w, place, ok in corroboration if ok]
@@ -115,7 +118,9 @@ def brand_signals(facts: PageFacts, host: str, catalogue: BrandCatalogue | None 
     if catalogue.official_brand(site) is not None:
         return []  # a protected brand's own site: other brands it names are partners, not victims
     sensitive = sorted(facts.input_kinds & SENSITIVE_KINDS)
+    identifiers = sorted(facts.input_kinds & IDENTIFIER_KINDS)
     best: Signal | None = None
+    sole = len({m["brand"] for m in facts.brand_mentions}) == 1
     for brand_id, mentions in _candidates(facts, catalogue).items():
         brand = catalogue.get(brand_id)
         if brand is None or brand.id in HOSTED_PLATFORMS or site in brand.domains:
@@ -123,12 +128,15 @@ def brand_signals(facts: PageFacts, host: str, catalogue: BrandCatalogue | None 
         if _posts_to(facts, set(brand.domains)):
             continue
         links = _official_links(facts, brand)
-        prominence, places = _prominence(facts, brand, mentions, links)
+        prominence, places = _prominence(facts, brand, mentions, links, sole)
         if not places:
             continue
         if sensitive:
             weight = 0.3 + prominence + (0.1 if facts.posts_to_other_host else 0.0)
             asks = f"asks for {', '.join(sensitive)}"
+        elif identifiers and "title" in places and len(facts.text) <= ARTICLE_CHARS:
+            weight = 0.15 + prominence
+            asks = f"asks for {', '.join(identifiers)}"
         else:
             weight = prominence / 2
             asks = "asks for nothing sensitive"
@@ -163,7 +171,7 @@ def _copied_site(facts: PageFacts, site: str, sensitive: list[str]) -> list[Sign
     return [
         Signal(
             "copied_login_page",
-            0.4,
+            0.5,
             f"page asks for {', '.join(sensitive)} but {count} of its {facts.link_count} links lead to {other}: "
             f"it looks like a copy of {other}'s page served from another site",
             fraud_type=FraudType.PHISHING,

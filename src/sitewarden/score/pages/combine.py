@@ -140,7 +140,8 @@ def score_page(
     signals += reputation_signals(related)
     signals += _domain_signal(domain_assessment)
     signals.sort(key=lambda s: -s.weight)
-    score = combine_weights([s.weight for s in signals])
+    # Rounded so that a signal weighted exactly at a threshold meets it despite float noise in the noisy-OR.
+    score = round(combine_weights([s.weight for s in signals]), 6)
     verdict = verdict_for(score, settings.page_review_threshold, settings.page_block_threshold)
     fraud_type, brand = _dominant(signals)
     if not signals or score < settings.page_review_threshold:

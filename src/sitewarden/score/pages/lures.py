@@ -10,6 +10,8 @@ from sitewarden.enrich.page import PageFacts, url_host
 from sitewarden.enrich.page_brands import site_of
 from sitewarden.enrich.page_patterns import SENSITIVE_KINDS
 
+# Login secrets, card data and identity numbers on one page: what no single honest step asks for at once.
+MANY_SENSITIVE = 4
 _STRONG_OBFUSCATION = {"packer", "hex_identifiers", "document_write_escaped", "hex_escapes"}
 # Field combinations that honest single-purpose pages rarely ask for together.
 _HARVEST_COMBOS: tuple[tuple[frozenset[str], float], ...] = (
@@ -26,12 +28,15 @@ def _form_signals(facts: PageFacts) -> list[Signal]:
     kinds = facts.input_kinds
     sensitive = sorted(kinds & SENSITIVE_KINDS)
     combo = max((w for need, w in _HARVEST_COMBOS if need <= kinds), default=0.0)
+    if len(sensitive) >= MANY_SENSITIVE:
+        combo = max(combo, 0.5)
     if combo:
         signals.append(
             Signal(
                 "sensitive_field_combination",
                 combo,
                 f"one page asks for {', '.join(sorted(kinds))}",
+                fraud_type=FraudType.PHISHING,
                 evidence={"input_kinds": sorted(kinds)},
             )
         )
@@ -43,6 +48,7 @@ def _form_signals(facts: PageFacts) -> list[Signal]:
                     "form_posts_elsewhere",
                     0.35 if form.action_host == "mailto" else 0.15,
                     f"form asking for {', '.join(sensitive)} sends them to {target}, not to {facts.host}",
+                    fraud_type=FraudType.PHISHING,
                     evidence={
                         "action": form.action,
                         "action_host": form.action_host,
