@@ -168,3 +168,22 @@ def test_policy_auto_action_under_caps(ctx: Context) -> None:
         queued = [j for j in s.query(Job).all() if j.task == enforce.EXECUTE_TASK]
         assert [j.payload["action_id"] for j in queued] == [auto_action.id, casework.case_actions(s, other)[0].id]
         assert jobs.pending_count(s) >= 2
+
+
+def test_auto_action_is_executed_by_the_worker(ctx: Context) -> None:
+    import asyncio
+
+    from sitewarden.work.inprocess import Worker
+
+    with webhook_receiver() as rx:
+        c = wired(ctx, rx.url, auto_action_enabled=True, auto_action_threshold=0.95, notify_webhook_url=rx.url)
+        notes, case_id = _auto(c.settings, c, "auto.example", "t1", 0.99)
+        assert "queued" in notes[-1] and rx.requests == []  # decided now, executed by the queue
+        asyncio.run(Worker(c, 1).run(until_idle=True))
+        (event,) = rx.events("suspend_site")
+        assert event["payload"]["reason"].startswith("score 0.990")
+        assert len(rx.events("notice.restriction")) == 1
+        with c.store.read() as s:
+            assert wf.load(s, case_id).state == "actioned"
+            (action,) = casework.case_actions(s, case_id)
+            assert action.auto and action.decided_by == "policy" and action.state == "executed"
