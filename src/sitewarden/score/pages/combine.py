@@ -22,6 +22,7 @@ from sitewarden.score.pages.icp import icp_signals
 from sitewarden.score.pages.kit import kit_hash
 from sitewarden.score.pages.lures import lure_signals
 from sitewarden.score.pages.reputation import RelatedFacts, reputation_signals
+from sitewarden.score.pages.visual import visual_signals
 from sitewarden.settings import Settings, get_settings
 
 DOMAIN_SIGNAL_FLOOR = 0.2
@@ -138,6 +139,8 @@ def score_page(
         signals = _merge_profile(signals, page_signals(other_profile, host))
         signals += cloaking_signals(facts, other_profile)
     signals += reputation_signals(related)
+    if related is not None:
+        signals += visual_signals(related.visual_matches, host)
     signals += _domain_signal(domain_assessment)
     signals.sort(key=lambda s: -s.weight)
     # Rounded so that a signal weighted exactly at a threshold meets it despite float noise in the noisy-OR.

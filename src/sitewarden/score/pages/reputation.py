@@ -1,7 +1,8 @@
 """Reputation: what the database already knows about this host and its infrastructure, as signals.
 
 The scan pipeline fills RelatedFacts from the store (feed hits, confirmed cases sharing the IP, the TLS
-certificate or the kit hash); this module only weighs them, so it stays pure and testable.
+certificate or the kit hash, and matches of the screenshot/favicon against the visual reference store);
+this module only weighs them, so it stays pure and testable.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sitewarden.domain.models import FraudType, Signal
+from sitewarden.score.pages.visual import VisualMatch
 
 
 @dataclass(slots=True)
@@ -32,6 +34,7 @@ class RelatedFacts:
     confirmed_same_kit: int = 0
     kit_examples: list[str] = field(default_factory=list)
     kit_fraud_type: FraudType | None = None
+    visual_matches: list[VisualMatch] = field(default_factory=list)  # VisualReferenceStore.match() results
 
 
 def _scaled(count: int, first: float, cap: float) -> float:
