@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from sitewarden.enrich import render as render_module
 from sitewarden.enrich.render import RenderPool, RenderResult, RenderUnavailable
 from sitewarden.settings import load_settings
 from tests.enrich.netservers import LocalServer, Request, make_certs, page, redirect, send
@@ -223,3 +224,41 @@ def test_missing_chromium_is_reported_not_crashed(tmp_path: Path) -> None:
     with pytest.raises(RenderUnavailable, match="no Chromium"):
         asyncio.run(enter())
     assert RenderPool.available(load_settings(render_enabled=False))[0] is False
+
+
+class _HangingBrowser:
+    """Wraps a real Browser whose close() never returns: the pool must kill it and carry on."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    async def close(self) -> None:
+        await asyncio.sleep(3600)
+
+
+@pytest.mark.browser
+def test_dead_or_hung_browser_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_module, "CLOSE_TIMEOUT", 0.5)
+
+    async def go(url: str) -> tuple[list[int], list[RenderResult], float]:
+        async with RenderPool(_settings(render_recycle_after=2)) as pool:
+            results = [await pool.render(url)]
+            assert pool._current is not None
+            await pool._current.browser.close()  # the browser dies under the pool
+            results.append(await pool.render(url))  # -> relaunched
+            launches = [pool.launches]
+            pool._current.browser = _HangingBrowser(pool._current.browser)
+            t0 = time.monotonic()
+            results.append(await pool.render(url))  # 2nd page of this browser: recycling it hangs -> killed
+            killed_in = time.monotonic() - t0
+            assert pool._current is None
+            results.append(await pool.render(url))  # and a fresh one takes over
+            return [*launches, pool.launches], results, killed_in
+
+    with LocalServer({"/": page("<h1>alive</h1>")}, host=SITE) as site:
+        launches, results, killed_in = asyncio.run(go(site.url("/")))
+    assert [r.error for r in results] == [None] * 4
+    assert launches == [2, 3] and killed_in < 5
