@@ -84,15 +84,20 @@ MIN_LENGTH = {
 
 
 def typo_table(
-    labels: dict[str, object], exclude: frozenset[str] = frozenset()
+    labels: dict[str, object],
+    exclude: frozenset[str] = frozenset(),
+    no_vowel_swap: frozenset[str] = frozenset(),
 ) -> dict[str, tuple[object, str]]:
     """Variant -> (owner, kind) for every label. Variants that are protected labels themselves or in
-    `exclude` (other brands' labels, ordinary words) are skipped; on collisions the higher-priority kind wins."""
+    `exclude` (other brands' labels, ordinary words) are skipped, as are vowel swaps of `no_vowel_swap`
+    labels; on collisions the higher-priority kind wins."""
     rank = {kind: i for i, kind in enumerate(KINDS)}
     table: dict[str, tuple[object, str]] = {}
     for label, owner in labels.items():
         for variant, kind in variants(label):
             if len(label) < MIN_LENGTH[kind] or variant in labels or variant in exclude:
+                continue
+            if kind == "vowel_swap" and label in no_vowel_swap:
                 continue
             if variant.startswith("-") or variant.endswith("-") or not set(variant) <= _VALID:
                 continue
