@@ -10,7 +10,7 @@ import pytest
 
 from sitewarden.enrich.fetch import fetch, open_session
 from sitewarden.settings import load_settings
-from tests.enrich.netservers import LocalServer, Request, make_certs, page, redirect, send
+from tests.enrich.netservers import FakeDNS, LocalServer, Request, make_certs, page, redirect, send
 
 ALLOWED = "127.0.0.2"
 
@@ -69,16 +69,23 @@ def test_mobile_profile_sends_mobile_user_agent_and_referer() -> None:
     assert desktop.headers["user-agent"] == settings.fetch_user_agent and "referer" not in desktop.headers
 
 
-def test_pin_connects_the_named_host_to_the_inventory_ip_and_survives_same_host_redirects() -> None:
-    with LocalServer(
-        {"/": redirect("/home"), "/home": redirect("http://elsewhere.invalid/")}, host=ALLOWED
-    ) as site:
-        url = f"http://customer-shop.test:{site.port}/"
-        result = asyncio.run(fetch(url, _settings(), pin_ip=ALLOWED))
-    assert [r["ip"] for r in result.redirects] == [ALLOWED, ALLOWED]
+def test_pin_holds_for_the_named_host_only_and_other_hosts_resolve_normally() -> None:
+    other_ip = "127.0.0.3"
+    with (
+        LocalServer({"/": page("other site")}, host=other_ip) as other,
+        FakeDNS({"other.test": [other_ip]}) as resolver,
+        LocalServer(
+            {"/": redirect("/home"), "/home": redirect(f"http://other.test:{other.port}/")}, host=ALLOWED
+        ) as site,
+    ):
+        settings = _settings(
+            fetch_allowed_networks=[f"{ALLOWED}/32", f"{other_ip}/32"], dns_resolver=resolver.address
+        )
+        result = asyncio.run(fetch(f"http://customer-shop.test:{site.port}/", settings, pin_ip=ALLOWED))
+    assert result.error is None and result.body == b"other site"
+    assert [r["ip"] for r in result.redirects] == [ALLOWED, ALLOWED] and result.ip == other_ip
     assert site.requests[0].headers["host"] == f"customer-shop.test:{site.port}"
-    # the pin belongs to the first host only: the foreign redirect target resolves normally (and fails)
-    assert result.error_kind == "dns" and "elsewhere.invalid" in (result.error or "")
+    assert resolver.queries and set(resolver.queries) == {"other.test"}  # the pinned name was never looked up
 
 
 def test_per_host_concurrency_limit_holds_across_parallel_fetches() -> None:
