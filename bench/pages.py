@@ -27,10 +27,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitewarden.demo.farm import SITES_DIR
+from sitewarden.demo.sites import BENIGN, FRAUD, SITES
 from sitewarden.domain.models import Verdict
 from sitewarden.enrich.page import analyse, url_host
 from sitewarden.score.brands import default_catalogue
-from sitewarden.score.pages.combine import PageAssessment, score_page
+from sitewarden.score.pages.combine import PageAssessment, score_page, worst_page
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = ("pages", "pages2")
@@ -143,6 +145,32 @@ def speed(pages: list[tuple[Page, bytes]]) -> None:
     )
 
 
+def _demo_verdict(host: str) -> Verdict:
+    root = SITES_DIR / host
+    pages = [
+        (f"http://{host}/{path.relative_to(root)}", path.read_bytes())
+        for path in sorted(root.rglob("*.html"))
+    ]
+    worst = worst_page(pages, host)
+    return worst.assessment.verdict if worst else Verdict.ALLOW
+
+
+def demo_quality() -> None:
+    """The repo's own demo farm: a site counts as flagged when any of its static pages (desktop and the
+    cloaked mobile variant) is; redirect-only and script-built pages need the fetcher and renderer."""
+    results = {site.host: (site, _demo_verdict(site.host)) for site in SITES}
+    print(f"\ndemo farm (static files of {len(results)} sites, site flagged if any page is):")
+    for label in (FRAUD, BENIGN):
+        group = [(site, v) for site, v in results.values() if site.label == label]
+        hit = [site.host for site, v in group if v != Verdict.ALLOW]
+        name = "recall" if label == FRAUD else "FPR"
+        print(
+            f"  {label:<7} {len(group):>3} sites, flagged {len(hit):>3} ({name} {len(hit) / len(group):.3f})"
+        )
+        if label == FRAUD:
+            print(f"    missed: {', '.join(site.host for site, v in group if v == Verdict.ALLOW)}")
+
+
 def run_rendered() -> None:
     path = Path(__file__).with_name("render_bench.py")
     if not path.exists():
@@ -165,8 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rendered", action="store_true", help="also run bench/render_bench.py")
     args = parser.parse_args(argv)
+    demo_quality()
     if not all((args.data / name / "labels.csv").exists() for name in SETS):
-        print(f"no labelled pages under {args.data} (pages/, pages2/): nothing to benchmark")
+        print(f"no labelled pages under {args.data} (pages/, pages2/): nothing more to benchmark")
         return 0
     pages = load(args.data)
     print(

@@ -137,8 +137,11 @@ def brand_signals(facts: PageFacts, host: str, catalogue: BrandCatalogue | None 
         elif identifiers and "title" in places and len(facts.text) <= ARTICLE_CHARS:
             weight = 0.15 + prominence
             asks = f"asks for {', '.join(identifiers)}"
+        elif facts.app_links and "title" in places:
+            weight = 0.3 + prominence
+            asks = f"offers an app download ({facts.app_links[0]})"
         else:
-            weight = prominence / 2
+            weight = prominence / 3
             asks = "asks for nothing sensitive"
         if weight < 0.1 or (best is not None and weight <= best.weight):
             continue

@@ -8,11 +8,12 @@ it, so a page with a strong brand signal and a faint gambling word is phishing, 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sitewarden.domain.models import Assessment, FraudType, Signal, combine_weights, verdict_for
-from sitewarden.enrich.page import PageFacts
+from sitewarden.enrich.page import PageFacts, analyse
 from sitewarden.enrich.page_brands import site_of
 from sitewarden.score.brands import default_catalogue
 from sitewarden.score.pages.brand import brand_signals
@@ -156,3 +157,12 @@ def score_page(
         kit_hash=kit_hash(facts.dom_tokens),
         facts_summary=summarise(facts),
     )
+
+
+def worst_page(
+    pages: Iterable[tuple[str, bytes]], host: str, settings: Settings | None = None
+) -> PageAssessment | None:
+    """Score every (url, body) of one site and keep the highest-scoring page: a site is as bad as its
+    worst page (a kit's landing page may be harmless while its second step harvests cards)."""
+    results = (score_page(analyse(body, url), host, settings=settings) for url, body in pages)
+    return max(results, key=lambda r: r.assessment.score, default=None)

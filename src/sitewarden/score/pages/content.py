@@ -108,6 +108,9 @@ def content_signals(facts: PageFacts, vocabulary: Vocabulary | None = None) -> l
         return []
     vocabulary = vocabulary or default_vocabulary()
     hits, seen = genre_hits(f"{facts.title} \n {facts.text[:_TEXT_CHARS]}", vocabulary)
+    awareness = sorted(vocabulary.counter_all & seen)
+    if len(awareness) < vocabulary.counter_all_min:
+        awareness = []
     signals = []
     for genre, terms in hits.items():
         strongest = max(terms.values())
@@ -121,10 +124,9 @@ def content_signals(facts: PageFacts, vocabulary: Vocabulary | None = None) -> l
         counter = sorted(vocabulary.counter_terms[genre] & seen)
         if counter:
             weight *= vocabulary.counter_factor
-        warnings = sorted(vocabulary.counter_all & seen)
-        if len(warnings) >= vocabulary.counter_all_min:
+        if awareness:
             weight *= vocabulary.counter_all_factor
-            counter += warnings
+            counter += awareness
         signals.append(
             Signal(
                 f"genre_{genre}",
@@ -136,4 +138,7 @@ def content_signals(facts: PageFacts, vocabulary: Vocabulary | None = None) -> l
                 evidence={"terms": top[:20]},
             )
         )
+    if awareness:
+        # An anti-fraud page quotes every genre; their damped weights must not add back up.
+        return sorted(signals, key=lambda sig: -sig.weight)[:1]
     return signals
