@@ -280,6 +280,8 @@ async def _request(
             return location, cookies
     except aiohttp.ClientSSLError as exc:
         raise Refused("tls", f"TLS with {url.host}: {exc}") from None
+    except aiohttp.ServerTimeoutError as exc:  # connect deadline (the overall one is fetch()'s)
+        raise Refused("timeout", f"{url.host}:{url.port}: {exc}") from None
     except aiohttp.ClientConnectorError as exc:
         raise Refused("connect", f"connect to {url.host}:{url.port}: {exc.os_error}") from None
     except aiohttp.ClientResponseError as exc:
