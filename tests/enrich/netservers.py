@@ -169,6 +169,8 @@ class FakeDNS:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.bind(("127.0.0.1", 0))
         self.address = f"127.0.0.1:{self._sock.getsockname()[1]}"
+        self._sock.settimeout(0.05)  # so the thread notices `_stopped` (close() does not wake recvfrom)
+        self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> FakeDNS:
@@ -176,15 +178,16 @@ class FakeDNS:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._sock.close()
+        self._stopped.set()
         self._thread.join(2)
+        self._sock.close()
 
     def _run(self) -> None:
-        while True:
+        while not self._stopped.is_set():
             try:
                 data, peer = self._sock.recvfrom(4096)
-            except OSError:
-                return
+            except TimeoutError:
+                continue
             query = dns.message.from_wire(data)
             question = query.question[0]
             name = question.name.to_text().rstrip(".").lower()
