@@ -10,10 +10,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pydantic import SecretStr
 
 from sitewarden.demo.farm import FarmHandle
@@ -83,10 +85,17 @@ def _seed(ctx: Context, farm: FarmHandle) -> None:
         assert any(c.subject == TARGET for c in repos.list_cases(s)), "the demo phishing site opened no case"
 
 
-def test_triage_approve_webhook_appeal_restore(live: tuple[str, Context, Receiver, Receiver]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def log_in(page: Page, base: str, user: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", f"{user}-password-123")
+    page.click("button[type=submit]")
+    expect(page.locator("header.top")).to_contain_text(user)
 
-    base, _ctx, control, customer = live
+
+@contextmanager
+def browser_page() -> Iterator[tuple[Browser, Page, list[str]]]:
+    """Debian Chromium, a fresh context, and the console errors it logs (CSP violations show up there)."""
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
@@ -94,69 +103,84 @@ def test_triage_approve_webhook_appeal_restore(live: tuple[str, Context, Receive
             page.set_default_timeout(10_000)
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-
-            def log_in(user: str) -> None:
-                page.goto(f"{base}/login")
-                page.fill("input[name=username]", user)
-                page.fill("input[name=password]", f"{user}-password-123")
-                page.click("button[type=submit]")
-                expect(page.locator("header.top")).to_contain_text(user)
-
-            def log_out() -> None:
-                page.click("header.top button")
-                expect(page).to_have_url(f"{base}/login")
-
-            log_in("ana")
-            expect(page.locator("#chart-per-day")).to_have_attribute("data-drawn", "1")  # Chart.js ran under CSP
-            page.goto(f"{base}/cases")
-            page.locator("tr", has_text=TARGET).locator("a").first.click()
-            expect(page.locator("h1")).to_contain_text(TARGET)
-            expect(page.locator("table.reasons")).to_be_visible()
-            page.click("button.to-triage")
-            expect(page.locator(".flash.ok")).to_contain_text("moved to triage")
-            page.click("button.to-confirmed")
-            expect(page.locator(".flash.ok")).to_contain_text("moved to confirmed")
-            page.select_option("form.decide select[name=kind]", "suspend_site")
-            page.fill("form.decide input[name=reason]", "ICBC credential phishing kit")
-            page.check("form.decide input[name=confirm]")
-            page.click("form.decide button")
-            expect(page.locator(".flash.ok")).to_contain_text("needs a second approver")
-            assert control.requests == []
-            case_url = page.url.split("?")[0]
-            log_out()
-
-            log_in("bob")
-            page.goto(f"{base}/approvals")
-            row = page.locator("tr", has_text=TARGET)
-            row.locator("input[name=confirm]").check()
-            row.locator("button", has_text="Approve").click()
-            expect(page.locator(".flash.ok")).to_contain_text("approved and executed")
-            (suspend,) = control.events("suspend_site")
-            assert control.requests[0]["signature_ok"] and TARGET in suspend["payload"]["site"]
-            log_out()
-
-            (notice,) = customer.events("notice.restriction")
-            appeal_url = notice["payload"]["appeal_url"]
-            assert appeal_url.startswith(f"{base}/appeal/")
-            customer_page = browser.new_context().new_page()  # the customer: no session at all
-            customer_page.goto(appeal_url)
-            expect(customer_page.locator(".appeal")).to_contain_text("suspend_site")
-            customer_page.fill("textarea[name=message]", "This is our licensed reseller page.")
-            customer_page.click("button[type=submit]")
-            expect(customer_page.locator(".flash.ok")).to_contain_text("appeal was received")
-
-            log_in("ana")
-            page.goto(f"{base}/appeals")
-            form = page.locator("tr", has_text=TARGET).locator("form.decide-appeal")
-            form.locator("select[name=outcome]").select_option("restore")
-            form.locator("input[name=reason]").fill("reseller licence verified")
-            form.locator("button").click()
-            expect(page.locator(".flash.ok")).to_contain_text("restored")
-            (restore,) = control.events("restore_site")
-            assert restore["payload"]["reverses_action_id"] == suspend["payload"]["action_id"]
-            page.goto(case_url)
-            expect(page.locator(".case-head .state")).to_have_text("restored")
-            expect(page.locator(".timeline")).to_contain_text("reseller licence verified")
-            assert not [e for e in errors if "Content Security Policy" in e], errors
+            yield browser, page, errors
         finally:
             browser.close()
+
+
+def test_queue_filters_and_bulk_triage_through_htmx(live: tuple[str, Context, Receiver, Receiver]) -> None:
+    base = live[0]
+    with browser_page() as (_, page, errors):
+        log_in(page, base, "ana")
+        page.goto(f"{base}/cases")
+        rows = page.locator("#queue tbody tr")
+        expect(rows).to_have_count(2)  # the two demo fraud sites; the honest tea shop opened no case
+        page.select_option("form.filters select[name=tenant]", "t2001")
+        expect(rows).to_have_count(1)
+        assert page.url == f"{base}/cases"  # swapped in place by htmx, no navigation
+        rows.first.locator("input[name=ids]").check()
+        page.click("button.bulk")
+        expect(page.locator("#queue .flash.ok")).to_contain_text("1 case(s) moved to triage")
+        assert page.url == f"{base}/cases"  # the CSRF header came from hx-headers:inherited
+        assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_triage_approve_webhook_appeal_restore(live: tuple[str, Context, Receiver, Receiver]) -> None:
+    base, _ctx, control, customer = live
+    with browser_page() as (browser, page, errors):
+        def log_out() -> None:
+            page.click("header.top button")
+            expect(page).to_have_url(f"{base}/login")
+
+        log_in(page, base, "ana")
+        expect(page.locator("#chart-per-day")).to_have_attribute("data-drawn", "1")  # Chart.js ran under CSP
+        page.goto(f"{base}/cases")
+        page.locator("tr", has_text=TARGET).locator("a").first.click()
+        expect(page.locator("h1")).to_contain_text(TARGET)
+        expect(page.locator("table.reasons")).to_be_visible()
+        page.click("button.to-triage")
+        expect(page.locator(".flash.ok")).to_contain_text("moved to triage")
+        page.click("button.to-confirmed")
+        expect(page.locator(".flash.ok")).to_contain_text("moved to confirmed")
+        page.select_option("form.decide select[name=kind]", "suspend_site")
+        page.fill("form.decide input[name=reason]", "ICBC credential phishing kit")
+        page.check("form.decide input[name=confirm]")
+        page.click("form.decide button")
+        expect(page.locator(".flash.ok")).to_contain_text("needs a second approver")
+        assert control.requests == []
+        case_url = page.url.split("?")[0]
+        log_out()
+
+        log_in(page, base, "bob")
+        page.goto(f"{base}/approvals")
+        row = page.locator("tr", has_text=TARGET)
+        row.locator("input[name=confirm]").check()
+        row.locator("button", has_text="Approve").click()
+        expect(page.locator(".flash.ok")).to_contain_text("approved and executed")
+        (suspend,) = control.events("suspend_site")
+        assert control.requests[0]["signature_ok"] and TARGET in suspend["payload"]["site"]
+        log_out()
+
+        (notice,) = customer.events("notice.restriction")
+        appeal_url = notice["payload"]["appeal_url"]
+        assert appeal_url.startswith(f"{base}/appeal/")
+        customer_page = browser.new_context().new_page()  # the customer: no session at all
+        customer_page.goto(appeal_url)
+        expect(customer_page.locator(".appeal")).to_contain_text("suspend_site")
+        customer_page.fill("textarea[name=message]", "This is our licensed reseller page.")
+        customer_page.click("button[type=submit]")
+        expect(customer_page.locator(".flash.ok")).to_contain_text("appeal was received")
+
+        log_in(page, base, "ana")
+        page.goto(f"{base}/appeals")
+        form = page.locator("tr", has_text=TARGET).locator("form.decide-appeal")
+        form.locator("select[name=outcome]").select_option("restore")
+        form.locator("input[name=reason]").fill("reseller licence verified")
+        form.locator("button").click()
+        expect(page.locator(".flash.ok")).to_contain_text("restored")
+        (restore,) = control.events("restore_site")
+        assert restore["payload"]["reverses_action_id"] == suspend["payload"]["action_id"]
+        page.goto(case_url)
+        expect(page.locator(".case-head .state")).to_have_text("restored")
+        expect(page.locator(".timeline")).to_contain_text("reseller licence verified")
+        assert not [e for e in errors if "Content Security Policy" in e], errors

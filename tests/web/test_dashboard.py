@@ -88,6 +88,8 @@ def test_queue_filters_sorts_and_bulk_triage_with_htmx(ui: TestClient, ctx: Cont
     recent = ui.get("/cases", params={"max_age_hours": 24}).text
     assert "b.example" in recent and "a.example" not in recent
     assert ui.get("/cases", params={"state": "bogus"}).status_code == 422
+    assert ui.get("/cases", params={"max_age_hours": "soon"}).status_code == 422
+    assert "b.example" in ui.get("/cases", params={"max_age_hours": ""}).text  # an empty form field
     assert "a.example" in ui.get("/overdue").text  # 30 h old and untriaged
     r = ui.post("/cases/bulk-triage", data={"ids": [str(a), str(b)], "csrf_token": csrf},
                 headers={"HX-Request": "true"})

@@ -71,20 +71,24 @@ def queue(
     fraud_type: str = Query("", max_length=40),
     tenant: str = Query("", max_length=200),
     source: str = Query("", max_length=40),
-    max_age_hours: float | None = Query(None, ge=0, le=24 * 3650),
+    max_age_hours: str = Query("", max_length=12, description="Empty (any age) or hours."),
     sort: str = Query("score", pattern="^(score|newest|oldest|updated)$"),
     who: Principal = Depends(require("read")),
     ctx: Context = Depends(get_ctx),
 ) -> HTMLResponse:
     if state not in ("live", "", *workflow.STATES):
         raise HTTPException(422, f"state: unknown case state {state!r}")
+    try:
+        max_age = float(max_age_hours) if max_age_hours.strip() else None
+    except ValueError:
+        raise HTTPException(422, f"max_age_hours: not a number: {max_age_hours!r}") from None
     with ctx.store.read() as s:
         cases = casework.queue(s, state=state or None, fraud_type=fraud_type or None, tenant_key=tenant or None,
-                               source=source or None, max_age_hours=max_age_hours, sort=sort)
+                               source=source or None, max_age_hours=max_age, sort=sort)
         rows = queue_rows(s, cases, ctx.settings)
         facets = casework.facets(s)
     filters = {"state": state, "fraud_type": fraud_type, "tenant": tenant, "source": source,
-               "max_age_hours": "" if max_age_hours is None else max_age_hours, "sort": sort}
+               "max_age_hours": max_age_hours, "sort": sort}
     name = "_queue_table.html" if request.headers.get("HX-Request") else "queue.html"
     return page(request, name, who, rows=rows, filters=filters, facets=facets, states=workflow.STATES,
                 fraud_types=[f.value for f in FraudType], title="Queue")
