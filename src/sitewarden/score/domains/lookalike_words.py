@@ -16,7 +16,8 @@ _STRONG_TEXT = """
     confirmation auth authentication support helpdesk customer refund refunds claim claims reward rewards
     bonus gift gifts prize recover recovery unlock locked limited restore reset password token airdrop
     validate validation dapp connect notify notification alert alerts notice billing invoice suspend
-    suspended wallet sso webscr
+    suspended wallet sso webscr appeal violation violations restriction restricted copyright checkpoint
+    payee unpaid overdue redelivery reschedule hadiah
     tuikuan kefu kf zaixian zhuce denglu renzheng shenhe jiedong dongjie lipei buchang jiangli zhongjiang
     butie tongzhi anquan guanwang yanzheng shouquan jifen duihuan tixian xinyongka daikuan weizhang fakuan
 """
@@ -26,7 +27,8 @@ _WEAK_TEXT = """
     members vip client clients access check bill offer deal deals sale shop store outlet express delivery
     parcel track tracking post package order orders pass sync swap stake staking network global world
     international intl group team info net com org cn hk tw us uk jp au ca gov www wap cc h5 go get new now
-    live hub cloud link free promo win event gratis official grup
+    live hub cloud link free promo win event gratis official grup business case review policy warning
+    toll tolls fee fees pending colis oferta bantuan resmi
     dl gw fuwu yewu shebao yibao shouji wangye wangyin shenqing chongzhi jiaoyi fanli hongbao huodong zhifu
     kuaidi wuliu chaxun jiaofei banli chuli dengji
 """

@@ -79,7 +79,7 @@ def variants(label: str) -> Iterator[tuple[str, str]]:
 # names (agoda -> agora, avast -> acast), so they need 7+ characters before a hit means anything.
 MIN_LENGTH = {
     "homoglyph": 5, "transposition": 6, "omission": 7, "repetition": 6, "vowel_swap": 8, "hyphenation": 6,
-    "keyboard": 7, "bitsquat": 7, "insertion": 7, "addition": 7,
+    "keyboard": 6, "bitsquat": 7, "insertion": 7, "addition": 7,
 }  # fmt: skip
 
 
