@@ -89,6 +89,8 @@ def test_queue_filters_sorts_and_bulk_triage_with_htmx(ui: TestClient, ctx: Cont
     assert "b.example" in recent and "a.example" not in recent
     assert ui.get("/cases", params={"state": "bogus"}).status_code == 422
     assert ui.get("/cases", params={"max_age_hours": "soon"}).status_code == 422
+    bad = ui.get("/cases", params={"sort": "<b>x</b>"}, headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and 'class="flash bad"' in bad.text and "sort: one of" in bad.text
     assert "b.example" in ui.get("/cases", params={"max_age_hours": ""}).text  # an empty form field
     assert "a.example" in ui.get("/overdue").text  # 30 h old and untriaged
     r = ui.post("/cases/bulk-triage", data={"ids": [str(a), str(b)], "csrf_token": csrf},

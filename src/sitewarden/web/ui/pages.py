@@ -72,16 +72,19 @@ def queue(
     tenant: str = Query("", max_length=200),
     source: str = Query("", max_length=40),
     max_age_hours: str = Query("", max_length=12, description="Empty (any age) or hours."),
-    sort: str = Query("score", pattern="^(score|newest|oldest|updated)$"),
+    sort: str = Query("score", max_length=20),
     who: Principal = Depends(require("read")),
     ctx: Context = Depends(get_ctx),
 ) -> HTMLResponse:
-    if state not in ("live", "", *workflow.STATES):
-        raise HTTPException(422, f"state: unknown case state {state!r}")
+    fragment = bool(request.headers.get("HX-Request"))
     try:
         max_age = float(max_age_hours) if max_age_hours.strip() else None
     except ValueError:
-        raise HTTPException(422, f"max_age_hours: not a number: {max_age_hours!r}") from None
+        return filter_error(request, who, fragment, f"max_age_hours: not a number: {max_age_hours!r}")
+    if state not in ("live", "", *workflow.STATES):
+        return filter_error(request, who, fragment, f"state: unknown case state {state!r}")
+    if sort not in casework.QUEUE_SORTS:
+        return filter_error(request, who, fragment, f"sort: one of {', '.join(casework.QUEUE_SORTS)}")
     with ctx.store.read() as s:
         cases = casework.queue(s, state=state or None, fraud_type=fraud_type or None, tenant_key=tenant or None,
                                source=source or None, max_age_hours=max_age, sort=sort)
@@ -89,9 +92,16 @@ def queue(
         facets = casework.facets(s)
     filters = {"state": state, "fraud_type": fraud_type, "tenant": tenant, "source": source,
                "max_age_hours": max_age_hours, "sort": sort}
-    name = "_queue_table.html" if request.headers.get("HX-Request") else "queue.html"
+    name = "_queue_table.html" if fragment else "queue.html"
     return page(request, name, who, rows=rows, filters=filters, facets=facets, states=workflow.STATES,
                 fraud_types=[f.value for f in FraudType], title="Queue")
+
+
+def filter_error(request: Request, who: Principal, fragment: bool, problem: str) -> HTMLResponse:
+    """htmx swaps error bodies too, so a bad filter answers with a queue fragment that says what is wrong."""
+    if not fragment:
+        raise HTTPException(422, problem)
+    return page(request, "_queue_table.html", who, 422, rows=[], problem=problem)
 
 
 @router.get("/overdue")
