@@ -74,9 +74,15 @@ navigator.sendBeacon("http://{internal}/beacon", "x");
 @pytest.mark.browser
 def test_chromium_reaches_no_internal_address() -> None:
     with LocalServer({"*": page("internal secret")}, ipv6=True) as internal:
-        routes = {"/": page(_snooping_page(internal.port)), "/go": redirect(internal.url("/admin"))}
+        routes = {
+            "/": page(_snooping_page(internal.port)),
+            "/go": redirect(internal.url("/admin")),
+            "/go-tls": redirect(f"https://127.0.0.1:{internal.port}/admin"),
+        }
         with LocalServer(routes, host=SITE) as site:
-            shop, bounced = _render(_settings(), site.url("/"), site.url("/go"))
+            shop, bounced, tunnelled = _render(
+                _settings(), site.url("/"), site.url("/go"), site.url("/go-tls")
+            )
         assert internal.connections == 0, internal.requests
     assert shop.error is None and shop.status == 200
     assert "Welcome to the shop" in (shop.dom_html or "")
@@ -96,6 +102,7 @@ def test_chromium_reaches_no_internal_address() -> None:
     assert any(r["url"].endswith("/pixel.png") for r in shop.requests)
     assert bounced.error_kind == "blocked_address" and bounced.screenshot_png is None
     assert bounced.final_url == internal.url("/admin")
+    assert tunnelled.error_kind == "blocked_address" and "loopback" in (tunnelled.error or "")
 
 
 @pytest.mark.browser

@@ -191,14 +191,14 @@ class RenderPool:
             await context.route(_NOT_HTTP, lambda route: _refuse_scheme(route, result))
             _watch(context, result)
             page = await context.new_page()
-            if await self._navigate(page, result, url):
+            if await self._navigate(page, result, url, proxy):
                 await self._capture(page, result)
         finally:
             result.blocked.extend(proxy.blocked)
             await self._release(gen, context)
             await proxy.close()
 
-    async def _navigate(self, page: Any, result: RenderResult, url: str) -> bool:
+    async def _navigate(self, page: Any, result: RenderResult, url: str, proxy: VettingProxy) -> bool:
         """Load the page; False when there is nothing worth capturing."""
         t0 = time.monotonic()
         budget = self.settings.render_timeout_seconds * NAVIGATION_SHARE
@@ -211,6 +211,9 @@ class RenderPool:
             message = _first_line(exc)
             if "Download is starting" in message:
                 result.fail("download", f"{url} answers with a file download (blocked)")
+            elif "ERR_TUNNEL_CONNECTION_FAILED" in message and proxy.blocked:  # CONNECT refused by the guard
+                refusal = proxy.blocked[-1]
+                result.fail(refusal["kind"], f"navigation to {url} refused: {refusal['reason']}")
             else:
                 result.fail(_net_error_kind(message), f"navigation to {url} failed: {message}")
             return False
