@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from sitewarden.store.schema import ApiToken, AuditEvent, SessionRow, User, utcnow
@@ -58,6 +58,10 @@ def token_with_user(s: Session, token_hash: str) -> tuple[ApiToken, User] | None
         select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == token_hash)
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def touch_token(s: Session, token_id: int, at: datetime) -> None:
+    s.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=at))
 
 
 def get_token(s: Session, token_id: int) -> ApiToken | None:

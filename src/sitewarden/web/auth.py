@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import HTTPException, Request
 from itsdangerous import BadSignature, Signer
+from starlette.concurrency import run_in_threadpool
 
 from sitewarden.settings import Settings
 from sitewarden.store import auth_repo, repos
@@ -38,6 +39,7 @@ SESSION_COOKIE = "sw_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 TOKEN_PREFIX = "swt_"
+TOKEN_TOUCH = timedelta(minutes=5)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,150}$")
 MIN_PASSWORD = 10
@@ -218,16 +220,18 @@ def revoke_token(store: Store, token_id: int, *, actor: str) -> None:
 
 
 def token_principal(store: Store, secret: str) -> Principal | None:
-    with store.write() as s:
+    with store.read() as s:
         found = auth_repo.token_with_user(s, _digest(secret))
-        if found is None:
-            return None
-        token, user = found
-        now = utcnow()
-        if token.revoked_at is not None or (token.expires_at and token.expires_at < now) or not user.active:
-            return None
-        token.last_used_at = now
-        return Principal(user.id, user.username, user.role, "token", scopes=frozenset(token.scopes))
+    if found is None:
+        return None
+    token, user = found
+    now = utcnow()
+    if token.revoked_at is not None or (token.expires_at and token.expires_at < now) or not user.active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH:
+        with store.write() as s:  # at most one write per token per interval, not one per request
+            auth_repo.touch_token(s, token.id, now)
+    return Principal(user.id, user.username, user.role, "token", scopes=frozenset(token.scopes))
 
 
 # --- the dependency ---------------------------------------------------------------------------
@@ -251,9 +255,9 @@ async def authenticate(request: Request) -> Principal | None:
     ctx = get_ctx(request)
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        return token_principal(ctx.store, header[7:].strip())
+        return await run_in_threadpool(token_principal, ctx.store, header[7:].strip())
     cookie = request.cookies.get(SESSION_COOKIE)
-    return session_principal(ctx.store, ctx.settings, cookie) if cookie else None
+    return await run_in_threadpool(session_principal, ctx.store, ctx.settings, cookie) if cookie else None
 
 
 async def check_csrf(request: Request, principal: Principal) -> None:
