@@ -140,8 +140,12 @@ LOOPBACK_FORMS = [
     "2130706433",
     "0x7f.1",
     "0177.0.0.1",
+    "127.000.000.001",
     "[::ffff:127.0.0.1]",
+    "[0:0:0:0:0:ffff:7f00:1]",
+    "①②⑦.⓪.⓪.①",  # IDNA maps these digits to 127.0.0.1
     "localhost",
+    "LOCALHOST",
 ]
 
 
@@ -155,7 +159,7 @@ def target():  # type: ignore[no-untyped-def]
         yield server
 
 
-@pytest.mark.parametrize("host", [*LOOPBACK_FORMS, "[::1]", "[::]"])
+@pytest.mark.parametrize("host", [*LOOPBACK_FORMS, "[::1]", "[::]", "0", "0x0"])
 def test_loopback_in_any_form_is_blocked_and_target_receives_nothing(target: LocalServer, host: str) -> None:
     before = target.connections
     result = _run(fetch(target.url("/secret", host=host), load_settings(fetch_allow_any_port=True)))
