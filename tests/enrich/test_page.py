@@ -61,7 +61,7 @@ def test_wallet_checksums_reject_lookalike_strings():
     bad_btc = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3"
     eth = "0x52908400098527886E0F7030069857D2E4169EE7"
     facts = analyse(f"<p>pay {good_btc} or {bad_btc} or {eth}</p>", URL)
-    assert facts.wallets == [f"eth:{eth}", f"btc:{good_btc}"]
+    assert facts.wallets == [f"btc:{good_btc}", f"eth:{eth}"]
 
 
 def test_icp_formats():

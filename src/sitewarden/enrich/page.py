@@ -131,6 +131,8 @@ def _resolve(base: str, ref: str) -> str:
 
 def _ref_host(ref: str) -> str:
     """Host of an absolute or scheme-relative reference; "" for relative ones (they stay on the page's host)."""
+    if "//" not in ref[:24]:
+        return ""
     m = _ABSOLUTE_REF.match(ref.strip()[:MAX_REF_CHARS])
     return m.group(1).lower().rstrip(".") if m else ""
 
@@ -151,7 +153,7 @@ def _add(items: list[str], value: str) -> None:
 
 
 def _language(text: str) -> str:
-    sample = text[:5000]
+    sample = text[:3000]
     cjk = len(_CJK.findall(sample))
     if _KANA_HANGUL.search(sample) and len(_KANA_HANGUL.findall(sample)) * 5 > cjk:
         return "other"
@@ -277,21 +279,21 @@ def _icp(text: str) -> tuple[str, bool | None]:
 
 def _wallets(text: str) -> list[str]:
     found: list[str] = []
-    for kind, pattern in pp.WALLETS:
-        for m in pattern.finditer(text):
-            addr = m.group(0)
-            if kind == "tron" or (kind == "btc" and addr[0] in "13"):
-                try:
-                    if not pp.base58check_ok(addr):
-                        continue
-                except ValueError:
+    for m in pp.WALLET.finditer(text):
+        kind, addr = m.lastgroup or "", m.group(0)
+        if kind == "tron" or (kind == "btc" and addr[0] in "13"):
+            try:
+                if not pp.base58check_ok(addr):
                     continue
-            _add(found, f"{kind}:{addr}")
+            except ValueError:
+                continue
+        _add(found, f"{kind}:{addr}")
     return found
 
 
 def _scripts(tree: LexborHTMLParser, url: str, facts: PageFacts) -> None:
     inline: list[str] = []
+    size = 0
     for node in tree.css("script"):
         src = node.attributes.get("src")
         if src:
@@ -301,19 +303,19 @@ def _scripts(tree: LexborHTMLParser, url: str, facts: PageFacts) -> None:
             vendor = _chat_vendor(host)
             if vendor:
                 _add(facts.chat_widgets, vendor)
-        elif sum(map(len, inline)) < MAX_SCRIPT_CHARS:
+        elif size < MAX_SCRIPT_CHARS:
             inline.append(node.text(deep=True))
+            size += len(inline[-1])
     code = "\n".join(inline)[:MAX_SCRIPT_CHARS]
     if not code:
         return
-    facts.obfuscation = sorted(
-        name
-        for name, literal, pattern in pp.OBFUSCATION
-        if (not literal or literal in code) and pattern.search(code)
-    )
+    markers = [name for name, literal, pattern in pp.OBFUSCATION if literal in code and pattern.search(code)]
+    if pp.has_base64_blob(code):
+        markers.append("base64_blob")
+    facts.obfuscation = sorted(markers)
     if "location" in code:
         for m in pp.JS_REDIRECT.finditer(code):
-            _add(facts.redirects, _resolve(url, m.group(1) or m.group(2)))
+            _add(facts.redirects, _resolve(url, m.group(1)))
     lowered = code.lower()
     if _has_any(lowered, pp.CHAT_URL_LITERALS) and pp.CHAT_URL.search(lowered):
         _add(facts.chat_widgets, "chat link in script")

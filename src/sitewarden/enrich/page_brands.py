@@ -1,8 +1,8 @@
 """Brand mentions and site identity for page analysis, through the shared catalogue and host parser.
 
 Third-party sign-in buttons ("Sign in with Google", 微信登录) and reCAPTCHA notices name brands on
-honest login pages; they are cut from the text before matching so that they never read as the page
-presenting itself as that brand.
+honest login pages; mentions in those phrases are dropped so that they never read as the page presenting
+itself as that brand. Only the few characters around each mention are examined, which keeps this cheap.
 """
 
 from __future__ import annotations
@@ -15,13 +15,17 @@ from sitewarden.score.brands import default_catalogue
 
 _TEXT_SCAN_CHARS = 6_000
 _MIN_CASELESS = 5
-_SSO = re.compile(
+_CONTEXT = 48
+_MAX_OCCURRENCES = 50
+# Words just before a mention that make it someone else's button or notice...
+_SSO_BEFORE = re.compile(
     r"(?:sign(?:ing)?\s*(?:in|up)|log\s*in|login|continue|connect|register|share|follow us)"
-    r"\s+(?:with|using|via|on)\s+\S+(?:\s+ID)?"
-    r"|protected by recaptcha.{0,120}?(?:apply|terms of service)"
-    r"|(?:微信|QQ|微博|支付宝|淘宝|百度|Apple|Google|Facebook)\s*(?:账号|帐号)?\s*(?:快捷|一键|授权)?\s*(?:登录|登陆|注册)",
+    r"\s+(?:with|using|via|on)\s+(?:your\s+)?$"
+    r"|recaptcha and the\s+$",
     re.IGNORECASE,
 )
+# ...or just after it (Chinese puts the verb last: 微信登录, QQ快捷登录, 支付宝账号授权登录).
+_SSO_AFTER = re.compile(r"^\s*(?:账号|帐号)?\s*(?:快捷|一键|授权)?\s*(?:登录|登陆|注册)")
 
 
 @lru_cache(maxsize=4096)
@@ -33,25 +37,40 @@ def site_of(host: str) -> str:
         return host.lower()
 
 
+def _own_mentions(text: str, term: str) -> int:
+    """Occurrences of term in text that are not inside a third-party sign-in phrase."""
+    lowered, needle = text.lower(), term.lower()
+    count, start = 0, lowered.find(needle)
+    while start >= 0 and count < _MAX_OCCURRENCES:
+        end = start + len(needle)
+        if not _SSO_BEFORE.search(text[max(0, start - _CONTEXT) : start]) and not _SSO_AFTER.match(
+            text[end : end + 12]
+        ):
+            count += 1
+        start = lowered.find(needle, end)
+    return count
+
+
 def brand_mentions(title: str, text: str, image_text: str) -> list[dict[str, str | int]]:
     """Brands named in the title, the visible text (head of it) and image alt texts/file names, with the
-    number of times the matched term occurs in the text."""
+    number of the page's own mentions of the matched term in the text (sign-in buttons not counted)."""
     catalogue = default_catalogue()
-    body = _SSO.sub(" ", text[:_TEXT_SCAN_CHARS])
-    lowered = body.lower()
-    out: list[dict[str, str | int]] = []
-    seen: set[tuple[str, str]] = set()
+    body = text[:_TEXT_SCAN_CHARS]
     # Kits write titles carelessly ("Login - Paypal"): the title is also read in capitals, keeping only
     # names long enough not to be ordinary words.
     title_upper = [(b, t) for b, t in catalogue.find_mentions(title.upper()) if len(t) >= _MIN_CASELESS]
-    for where, found in (
-        ("title", catalogue.find_mentions(title) + title_upper),
-        ("image", catalogue.find_mentions(_SSO.sub(" ", image_text))),
-        ("text", catalogue.find_mentions(body)),
+    out: list[dict[str, str | int]] = []
+    seen: set[tuple[str, str]] = set()
+    for where, chunk, found in (
+        ("title", title, catalogue.find_mentions(title) + title_upper),
+        ("image", image_text, catalogue.find_mentions(image_text)),
+        ("text", body, catalogue.find_mentions(body)),
     ):
         for brand, term in found:
-            if (brand.id, where) not in seen:
+            if (brand.id, where) in seen:
+                continue
+            count = _own_mentions(chunk, term) if where != "title" else 1
+            if count:
                 seen.add((brand.id, where))
-                count = lowered.count(term.lower()) if where == "text" else 1
                 out.append({"brand": brand.id, "name": brand.name, "term": term, "where": where, "count": count})
     return out
