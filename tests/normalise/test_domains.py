@@ -109,6 +109,29 @@ def test_suffix_list_is_read_from_the_package_without_network(monkeypatch: pytes
     assert fresh.split("foo.com.cn") == ("com.cn", False)
 
 
+def test_suffix_split_agrees_with_tldextract_on_the_same_file() -> None:
+    """Our lookup is a fast re-implementation; tldextract, pointed at the shipped file, is the reference."""
+    import tldextract
+
+    reference = tldextract.TLDExtract(
+        suffix_list_urls=(PSL_PATH.as_uri(),), cache_dir=None, fallback_to_snapshot=False,
+        include_psl_private_domains=True,
+    )  # fmt: skip
+    hosts = [
+        "www.icbc.com.cn", "a.b.foo.github.io", "x.y.vercel.app", "www.ck", "a.b.ck", "x.city.kawasaki.jp",
+        "shop.example.co.uk", "s3.us-west-2.amazonaws.com", "bucket.s3.us-west-2.amazonaws.com", "a.blogspot.com",
+        "www.gov.cn", "mps.gov.cn", "x.pages.dev", "a.b.c.d.e.f.example.com", "xn--fiqs8s", "foo.xn--fiqs8s",
+        "site.weeblysite.com", "my.sharepoint.com", "paypal-login.web.app", "a.b.cdn.cloudflare.net",
+    ]  # fmt: skip
+    for host in hosts:
+        expected = reference(host)
+        info = parse_host(host)
+        if expected.suffix:
+            assert info.suffix == expected.suffix, host
+            assert info.registrable_domain == (expected.top_domain_under_public_suffix or host), host
+            assert info.is_private_suffix == expected.is_private, host
+
+
 _labels = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-工商银行中国аеорсé", min_size=1, max_size=10)
 
 
