@@ -74,7 +74,7 @@ def test_rescan_appends_evidence_to_the_same_case(ctx: Context, demo_farm: FarmH
         assert len(cases) == 1
         case = repos.get_case(s, cases[0].id)
         assert case is not None and len(case.scans) == 2
-        assert [e.kind for e in case.events] == ["opened", "evidence"]
+        assert [e.kind for e in case.events] == ["opened", "review", "evidence"]
 
 
 def test_saved_page_is_analysed_without_fetching(ctx: Context) -> None:
@@ -86,3 +86,19 @@ def test_saved_page_is_analysed_without_fetching(ctx: Context) -> None:
     assert rec["verdict"] in ("review", "block") and rec["reasons"]
     assert rec["http_status"] is None and "saved page" in rec["render_note"]
     assert ctx.blobs.get(rec["evidence"]["body"]) == html
+
+
+def test_auto_action_policy_acts_only_above_threshold_and_under_caps(ctx: Context, demo_farm: FarmHandle) -> None:
+    """With auto-action on (dry-run enforcement), the pipeline hands each new case to the policy."""
+    ctx.settings = ctx.settings.model_copy(update={
+        "auto_action_enabled": True, "auto_action_threshold": 0.9, "auto_action_global_hourly_cap": 2,
+        "enforcement_dry_run": True,
+    })
+    _load_demo(ctx, demo_farm)
+    asyncio.run(Worker(ctx, 2).run(until_idle=True))
+    with ctx.store.read() as s:
+        cases = s.query(Case).all()
+        auto = [c for c in cases if c.state in ("confirmed", "actioned")]
+        assert 1 <= len(auto) <= 2, [(c.subject, c.state, c.score) for c in cases]
+        assert all(c.score >= 0.9 for c in auto)
+        assert all(c.state == "open" for c in cases if c not in auto)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sitewarden.act import enforce
 from sitewarden.domain.models import Assessment, Verdict
 from sitewarden.enrich.fetch import FetchResult, fetch
 from sitewarden.enrich.page import PageFacts, analyse
@@ -250,7 +251,7 @@ async def run_scan(ctx: Context, scan_id: int, *, render: bool | None = None) ->
             asset = repos.get_asset(s, scan.asset_id)
             if asset is not None:
                 asset.last_scan_at = utcnow()
-        case_id = None
+        case_id, policy_notes = None, []
         if a.verdict != Verdict.ALLOW:
             asset = repos.get_asset(s, scan.asset_id) if scan.asset_id else None
             case, created = repos.open_or_append_case(
@@ -261,7 +262,9 @@ async def run_scan(ctx: Context, scan_id: int, *, render: bool | None = None) ->
             if created:
                 repos.audit(s, "system", "case.opened", f"case:{case.id}",
                             {"subject": subject, "scan_id": scan_id, "verdict": a.verdict.value})
-    return {"scan_id": scan_id, "status": "done", "verdict": a.verdict.value, "case_id": case_id}
+            policy_notes = enforce.on_new_verdict(s, ctx.settings, case, created)
+    return {"scan_id": scan_id, "status": "done", "verdict": a.verdict.value, "case_id": case_id,
+            "policy": policy_notes}
 
 
 def _fill_scan(scan: Scan, cap: Capture, fetch_info: dict[str, Any]) -> None:
