@@ -88,13 +88,15 @@ def test_uphold_keeps_the_restriction(ctx: Context) -> None:
     ana, bob = bearer(c, "ana", "analyst"), bearer(c, "bob", "approver")
     case_id = make_case(c.store)
     api.post(f"/api/v1/cases/{case_id}/transition", json={"to": "confirmed"}, headers=ana)
+    assert api.post(f"/api/v1/cases/{case_id}/appeal-link", headers=ana).status_code == 409  # nothing in force
     action_id = api.post(f"/api/v1/cases/{case_id}/actions", json={"kind": "suspend_site", "reason": "k"},
                          headers=ana).json()["id"]
     assert api.post(f"/api/v1/actions/{action_id}/approve", headers=bob).json()["dry_run"] is True
-    with c.store.write() as s:  # no channel configured: the notice is recorded as skipped; invite a token
-        from sitewarden.act import appeals
-
-        token = appeals.invite(s, case_id)
+    with c.store.read() as s:  # no channel configured: the notice is recorded as skipped ...
+        assert [n.status for n in casework.case_notices(s, case_id)] == ["skipped"]
+    r = api.post(f"/api/v1/cases/{case_id}/appeal-link", headers=ana)  # ... so staff issue a link by hand
+    assert r.status_code == 201 and r.json()["appeal_url"].startswith("http://127.0.0.1:8000/appeal/")
+    token = r.json()["appeal_url"].rsplit("/", 1)[1]
     assert api.post(f"/api/v1/appeal/{token}", json={"message": "please"}).status_code == 202
     appeal_id = api.get("/api/v1/appeals", headers=ana).json()["items"][0]["id"]
     r = api.post(f"/api/v1/appeals/{appeal_id}/decide", json={"outcome": "uphold", "reason": "kit confirmed"},

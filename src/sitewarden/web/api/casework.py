@@ -223,6 +223,24 @@ class DecideAppealIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+def issue_appeal_link(ctx: Context, case_id: int, actor: str) -> str:
+    """A fresh appeal link for a case, for when a notice could not reach the customer (shown once)."""
+    with ctx.store.write() as s:
+        case = workflow.load(s, case_id)
+        if not enforce.executed_restrictions(s, case.id):
+            raise workflow.WorkflowError(f"case {case_id} has no restriction in force to appeal")
+        token = appeals.invite(s, case.id)
+        repos.audit(s, actor, "appeal.link_issued", f"case:{case_id}", {})
+    return f"{ctx.settings.public_url.rstrip('/')}/appeal/{token}"
+
+
+@router.post("/cases/{case_id}/appeal-link", status_code=201)
+def appeal_link(case_id: int, ctx: Context = Depends(get_ctx), who: Principal = Depends(require("triage"))) -> dict[str, Any]:
+    with domain_errors():
+        return {"case_id": case_id, "appeal_url": issue_appeal_link(ctx, case_id, who.username),
+                "note": "shown once; only its hash is stored"}
+
+
 @router.get("/appeals", dependencies=[Depends(require("read"))])
 def list_appeals(state: str | None = Query(None, max_length=20), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     with ctx.store.read() as s:

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sitewarden.act import appeals, enforce
 from sitewarden.act import cases as workflow
 from sitewarden.store import casework
-from sitewarden.web.api.casework import reverse_and_restore, run_if_approved
+from sitewarden.web.api.casework import issue_appeal_link, reverse_and_restore, run_if_approved
 from sitewarden.web.auth import Principal, require
 from sitewarden.web.deps import get_ctx
 from sitewarden.web.ui.pages import queue_rows
@@ -139,6 +139,17 @@ def reverse(action_id: int, reason: str = Form("", max_length=2000), confirm: st
         return f"reversal {out.id} {out.state}"
 
     return attempt(local_path(back_to), run)
+
+
+@router.post("/cases/{case_id}/appeal-link")
+def appeal_link(case_id: int, request: Request, who: Principal = Depends(require("triage")),
+                ctx: Context = Depends(get_ctx)) -> Response:
+    """Shown once in the response body, never in a redirect URL (it is a credential)."""
+    try:
+        url = issue_appeal_link(ctx, case_id, who.username)
+    except REFUSALS as exc:
+        return back(f"/cases/{case_id}", err=str(exc))
+    return page(request, "appeal_link.html", who, case_id=case_id, url=url)
 
 
 @router.post("/appeals/{appeal_id}/decide")
