@@ -6,11 +6,13 @@ import asyncio
 import io
 import json
 
+import pytest
+
 from sitewarden.demo.farm import FarmHandle
 from sitewarden.demo.sites import SITES, inventory_rows
 from sitewarden.pipeline import queue_scan, scan_saved_page
 from sitewarden.sources.inventory import import_inventory
-from sitewarden.store import repos
+from sitewarden.store import migrate, repos
 from sitewarden.store.schema import Case, Job, Scan
 from sitewarden.work.api import Context
 from sitewarden.work.inprocess import Worker
@@ -102,3 +104,16 @@ def test_auto_action_policy_acts_only_above_threshold_and_under_caps(ctx: Contex
         assert 1 <= len(auto) <= 2, [(c.subject, c.state, c.score) for c in cases]
         assert all(c.score >= 0.9 for c in auto)
         assert all(c.state == "open" for c in cases if c not in auto)
+
+
+@pytest.mark.postgres
+def test_spine_on_postgres(pg_store, settings, demo_farm: FarmHandle) -> None:  # type: ignore[no-untyped-def]
+    """The same inventory -> scans -> verdicts -> cases loop with PostgreSQL as the database."""
+    migrate.upgrade(pg_store)
+    ctx = Context.from_settings(settings, pg_store)
+    _load_demo(ctx, demo_farm)
+    asyncio.run(Worker(ctx, 2).run(until_idle=True))
+    with ctx.store.read() as s:
+        assert {j.state for j in s.query(Job)} == {"done"}
+        assert s.query(Scan).filter(Scan.status == "done").count() >= len(SITES) - 2
+        assert s.query(Case).count() >= 5
