@@ -269,3 +269,19 @@ def test_dead_or_hung_browser_is_replaced(monkeypatch: pytest.MonkeyPatch) -> No
         launches, results, killed_in = asyncio.run(go(site.url("/")))
     assert [r.error for r in results] == [None] * 4
     assert launches == [2, 3] and killed_in < 5
+
+
+@pytest.mark.browser
+def test_chromium_that_will_not_start_is_reported_as_unavailable(tmp_path: Path) -> None:
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\necho 'this is not a browser' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    settings = _settings(chromium_path=broken)
+    assert RenderPool.available(settings)[0]  # it exists and is executable ...
+
+    async def enter() -> None:
+        async with RenderPool(settings):
+            pass
+
+    with pytest.raises(RenderUnavailable, match="did not start"):  # ... but entering says it failed
+        asyncio.run(enter())

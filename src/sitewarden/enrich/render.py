@@ -62,7 +62,8 @@ _NET_ERRORS = {
 
 
 class RenderUnavailable(RuntimeError):
-    """Chromium or Playwright is missing; the message says which (scans fall back to static analysis)."""
+    """Chromium or Playwright is missing or will not start; the message says why (scans fall back to
+    static analysis)."""
 
 
 @dataclass
@@ -130,9 +131,15 @@ class RenderPool:
         if not ok:
             raise RenderUnavailable(why)
         self._guard = await VettingProxy(self.settings).start()
-        self._pw = await async_playwright().start()
-        async with self._launch_lock:
-            self._current = await self._launch()
+        try:
+            self._pw = await async_playwright().start()
+            async with self._launch_lock:
+                self._current = await self._launch()
+        except PlaywrightError as exc:
+            await self.__aexit__(None, None, None)
+            raise RenderUnavailable(
+                f"Chromium at {self.settings.chromium_path} did not start: {_first_line(exc)}"
+            ) from None
         return self
 
     async def __aexit__(self, *exc: object) -> None:
