@@ -48,6 +48,7 @@ def test_four_eyes_then_signed_delivery_and_reversal(ctx: Context) -> None:
         with c.store.write() as s:
             action = enforce.propose(s, c.settings, wf.load(s, case_id), "suspend_site", "ana", "phishing kit")
         assert action.state == "decided" and not rx.requests  # phase one only
+        assert [e["scan_id"] for e in action.request["evidence"]] != []  # evidence pinned at decision time
         with pytest.raises(enforce.EnforcementError, match="needs approval"):
             enforce.execute(c, action.id)
         with c.store.write() as s, pytest.raises(enforce.EnforcementError, match="four-eyes"):

@@ -46,6 +46,11 @@ def _record(s: Session, action: Action, actor: str, what: str, extra: dict[str, 
     repos.audit(s, actor, f"action.{what}", f"case:{action.case_id}", detail)
 
 
+def frozen_evidence(case: Case) -> list[dict[str, Any]]:
+    """The evidence the decision rests on, pinned by content hash (blobs are write-once)."""
+    return [{"scan_id": link.scan_id, "manifest_sha256": link.scan.manifest_sha256} for link in case.scans]
+
+
 def propose(
     s: Session, settings: Settings, case: Case, kind: str, actor: str, reason: str, *, auto: bool = False
 ) -> Action:
@@ -67,7 +72,7 @@ def propose(
         s, case_id=case.id, kind=kind, adapter=adapter_for(kind).name,
         state="decided" if four_eyes else "approved", idempotency_key=f"sitewarden-case{case.id}-{kind}-{n}",
         decided_by=actor, approved_by=None if four_eyes else actor, auto=auto, dry_run=settings.enforcement_dry_run,
-        request={"reason": reason},
+        request={"reason": reason, "evidence": frozen_evidence(case)},
     )
     _record(s, action, actor, "decided", {"reason": reason, "auto": auto, "needs_second_approver": four_eyes})
     return action
