@@ -301,17 +301,30 @@ def _brand_in_subdomain(info: HostInfo, index: LookalikeIndex) -> Iterable[Signa
         why = f"{info.host} spells {official} in front of the unrelated domain {info.registrable_domain}"
         yield _signal("brand_in_subdomain", 0.9 if cheap else 0.3, brand, why, official_domain=official)
         return
+    cheap_tld = info.suffix.rpartition(".")[2] in ABUSED_TLDS
     for start, end, word, owners in _token_hits(sub, index):
-        if len(word) < 4 or word.isdigit() or not _bounded(sub, start, end, word):
+        if word.isdigit() or not _bounded(sub, start, end, word):
             continue
         label_start = sub.rfind(".", 0, start) + 1
         label_end = sub.find(".", end)
         label = sub[label_start : label_end if label_end >= 0 else len(sub)]
         vocab = _vocabulary_in(label.replace(word, "-", 1))
-        weight = 0.75 if vocab is not None and vocab[1] else 0.45
+        if len(word) < 4:  # dhl.parcel-fee.top: a short brand only as a whole label on a cheap TLD
+            if label != word or not cheap_tld:
+                continue
+            weight = 0.45
+        else:
+            weight = 0.75 if vocab is not None and vocab[1] else 0.45
         why = f"{info.host} names {word!r} in the subdomain of the unrelated domain {info.registrable_domain}"
         for owner in owners:
             yield _signal("brand_in_subdomain", weight, owner.brand, why, token=word)
+    for part in re.split(r"[.-]", sub):  # paypa1.secure-xyz.top: a typo of the brand in the subdomain
+        hit = index.typos.get(part) if len(part) >= 6 else None
+        if hit is not None:
+            (brand, official, _), kind = hit  # type: ignore[misc]
+            why = f"the subdomain of {info.registrable_domain} contains {part}, a {kind.replace('_', ' ')} typo of {official}"
+            yield _typo_signal(brand, official, kind, 0.45, why)
+            break
 
 
 def _idn(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:

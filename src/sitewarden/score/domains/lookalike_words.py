@@ -17,7 +17,7 @@ _STRONG_TEXT = """
     bonus gift gifts prize recover recovery unlock locked limited restore reset password token airdrop
     validate validation dapp connect notify notification alert alerts notice billing invoice suspend
     suspended wallet sso webscr appeal violation violations restriction restricted copyright checkpoint
-    payee unpaid overdue redelivery reschedule hadiah
+    payee unpaid overdue redelivery reschedule hadiah jf lingqu lq dh
     tuikuan kefu kf zaixian zhuce denglu renzheng shenhe jiedong dongjie lipei buchang jiangli zhongjiang
     butie tongzhi anquan guanwang yanzheng shouquan jifen duihuan tixian xinyongka daikuan weizhang fakuan
 """
