@@ -55,6 +55,8 @@ def _signals(host: str, catalogue: BrandCatalogue) -> dict[tuple[str, str | None
         ("usps.com-tracklzu.top", "brand_in_subdomain", "usps", 0.9),
         ("bankofamerica.com.completeonline-activation.com", "brand_in_subdomain", "bankofamerica", 0.9),
         ("microsoft-login.zapier.app", "brand_in_subdomain", "microsoft", 0.7),
+        ("dhl.parcel-fee.top", "brand_in_subdomain", "dhl", 0.4),
+        ("metamasc.wallet-sync.xyz", "typo.bitsquat", "metamask", 0.4),
         ("icbc.top", "tld_swap", "icbc", 0.5),
         ("uniswap.website", "tld_swap", "uniswap", 0.1),
         ("工商银行-客服.com", "idn_chinese_brand", "icbc", 0.9),
@@ -95,6 +97,7 @@ def test_brands_own_domains_never_flag(catalogue: BrandCatalogue, host: str) -> 
         "sh10086.com",  # hotline numbers inside a name
         "95508.com",
         "purchase-order.com",  # "chase" only as a brand token
+        "dhl.example.com",  # a short brand as a subdomain label counts only on a cheap TLD
         "apple.map.fastly.net",  # CDN hostnames embed the brand's own host name
         "douyincdn.com.wsdvs.com",
         "example.com",
