@@ -137,3 +137,20 @@ def test_overview_and_chart_data(ui: TestClient, ctx: Context) -> None:
     for url in ("/sites", "/tenants", "/appeals", "/approvals", "/audit"):
         assert ui.get(url).status_code == 200, url
     assert "intact" in ui.get("/audit").text
+
+
+def test_admin_pages_manage_users_and_show_tokens_once(ui: TestClient, ctx: Context) -> None:
+    auth.create_user(ctx.store, "root", "root-password-123", "admin")
+    csrf = as_user(ui, ctx, "root")
+    post = lambda url, **data: ui.post(url, data={"csrf_token": csrf, **data}, follow_redirects=False)  # noqa: E731
+    r = post("/admin/users/add", username="carol", password="carol-password-1", role="approver")
+    assert "created" in r.headers["location"]
+    assert "err=" in post("/admin/users/add", username="dave", password="x", role="approver").headers["location"]
+    page = post("/admin/users/tokens", username="carol", name="ci", scopes=["read", "triage"], days="30")
+    secret = page.text.split('id="token-secret">')[1].split("<")[0]
+    assert page.status_code == 200 and secret.startswith(auth.TOKEN_PREFIX)
+    assert secret not in ui.get("/admin/users").text  # never shown again
+    assert TestClient(ui.app).get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert "disabled" in post("/admin/users/carol/active", active="no").headers["location"]
+    assert TestClient(ui.app).get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert "cannot+disable+yourself" in post("/admin/users/root/active", active="no").headers["location"]
