@@ -33,7 +33,6 @@ METADATA_ADDRESSES = frozenset(
 )
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
-_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
 
 
 class Refused(Exception):
