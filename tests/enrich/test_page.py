@@ -150,3 +150,11 @@ def test_any_bytes_and_url_never_raise(data: bytes, url: str):
 @given(st.text(alphabet=st.sampled_from(list("<>/=\"' abcdefghijklmnopqrstuvwxyz-:;.!?&#")), max_size=2000))
 def test_tag_soup_never_raises(html: str):
     assert analyse(html, URL).errors == []
+
+
+def test_hostile_nesting_is_flattened_not_quadratic():
+    facts = analyse(b"<div>" * 50_000 + b"<form><input type=password></form>", URL)
+    assert facts.input_kinds == {"password"}
+    assert "nested deeper than 512" in facts.errors[0]
+    honest = analyse("<div>" * 30 + "<p>ok</p>" + "</div>" * 30, URL)
+    assert honest.errors == []

@@ -25,6 +25,7 @@ MAX_TEXT_CHARS = 20_000
 MAX_ITEMS = 30
 MAX_DOM_TOKENS = 1_500
 MAX_SCRIPT_CHARS = 300_000
+MAX_DEPTH = 512
 MAX_REF_CHARS = 500  # data: URIs can be megabytes; nothing we look for sits past this
 _INVISIBLE = ["script", "style", "noscript", "template", "svg", "head"]
 _FORMATTING = frozenset(
@@ -57,6 +58,12 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _SPACES = re.compile(r"\s+")
 _ABSOLUTE_REF = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//(?:[^@/?#\\]*@)?([^:/?#\\\s\[\]]+)")
 _KIND_PATTERNS = dict(pp.FIELD_KINDS)
+_TAG = re.compile(r"<(/)?([A-Za-z][A-Za-z0-9-]{0,30})[^>]{0,2000}>")
+# Void elements, and ones the parser closes implicitly: neither deepens the tree.
+_NOT_NESTING = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track"}
+    | {"wbr", "p", "li", "option", "td", "tr", "th", "dt", "dd"}
+)
 
 
 @dataclass(slots=True)
@@ -135,6 +142,31 @@ def _ref_host(ref: str) -> str:
         return ""
     m = _ABSOLUTE_REF.match(ref.strip()[:MAX_REF_CHARS])
     return m.group(1).lower().rstrip(".") if m else ""
+
+
+def _limit_nesting(html: str, facts: PageFacts) -> str:
+    """Drop start tags nested deeper than MAX_DEPTH. Lexbor's tree building walks the open-element stack
+    on every start tag, so 200,000 nested <div>s take minutes; honest pages nest a few dozen deep. The
+    exact pass runs only when a cheap count (start tags minus end tags) says the page might be that deep."""
+    if html.count("<") - 2 * html.count("</") <= MAX_DEPTH:
+        return html
+    depth, dropped = 0, 0
+
+    def keep(m: re.Match[str]) -> str:
+        nonlocal depth, dropped
+        if m.group(1):
+            depth = max(0, depth - 1)
+        elif m.group(2).lower() not in _NOT_NESTING and not m.group(0).endswith("/>"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                dropped += 1
+                return " "
+        return m.group(0)
+
+    flattened = _TAG.sub(keep, html)
+    if dropped:
+        facts.errors.append(f"{dropped} tags nested deeper than {MAX_DEPTH} were ignored")
+    return flattened
 
 
 def _squash(text: str) -> str:
@@ -423,7 +455,7 @@ def _analyse_into(facts: PageFacts, html: str | bytes, url: str, headers: Mappin
         facts.is_html, facts.binary_kind = False, "not-text"
         facts.errors.append(f"expected str or bytes, got {type(html).__name__}")
         return
-    tree = LexborHTMLParser(text.replace("\x00", ""))
+    tree = LexborHTMLParser(_limit_nesting(text.replace("\x00", ""), facts))
     site = site_of(facts.host) if facts.host else ""
     title = tree.css_first("title")
     facts.title = _squash(title.text())[:300] if title else ""
