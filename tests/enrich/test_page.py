@@ -158,3 +158,11 @@ def test_hostile_nesting_is_flattened_not_quadratic():
     assert "nested deeper than 512" in facts.errors[0]
     honest = analyse("<div>" * 30 + "<p>ok</p>" + "</div>" * 30, URL)
     assert honest.errors == []
+
+
+def test_client_side_template_text_is_kept_apart():
+    html = """<p>Loading</p><template><div>秒合约 稳赚不赔</div></template>
+    <script type="text/html" id="tpl"><p>极速时时彩 返点</p></script><script>var x = "秒秒彩";</script>"""
+    facts = analyse(html, URL)
+    assert facts.text == "Loading"
+    assert facts.template_text == "秒合约 稳赚不赔 极速时时彩 返点"

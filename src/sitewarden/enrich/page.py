@@ -26,6 +26,9 @@ MAX_ITEMS = 30
 MAX_DOM_TOKENS = 1_500
 MAX_SCRIPT_CHARS = 300_000
 MAX_DEPTH = 512
+MAX_TEMPLATE_CHARS = 10_000
+_TEMPLATE_TAG = re.compile(r"^<template[^>]*>|</template>$", re.IGNORECASE)
+_TEMPLATE_TYPES = frozenset({"text/html", "text/template", "text/x-template", "text/x-handlebars-template"})
 MAX_REF_CHARS = 500  # data: URIs can be megabytes; nothing we look for sits past this
 _INVISIBLE = ["script", "style", "noscript", "template", "svg", "head"]
 _FORMATTING = frozenset(
@@ -90,6 +93,7 @@ class PageFacts:
     size: int = 0
     title: str = ""
     text: str = ""
+    template_text: str = ""  # text of client-side templates, shown once scripts run
     language: str = "other"
     forms: list[FormFacts] = field(default_factory=list)
     posts_to_other_host: bool = False
@@ -167,6 +171,24 @@ def _limit_nesting(html: str, facts: PageFacts) -> str:
     if dropped:
         facts.errors.append(f"{dropped} tags nested deeper than {MAX_DEPTH} were ignored")
     return flattened
+
+
+def _template_text(tree: LexborHTMLParser) -> str:
+    """Text inside <template> and script-held HTML templates (Vue, art-template, Handlebars): pages built
+    in the browser keep their wording there, out of reach of the static visible text."""
+    parts: list[str] = []
+    size = 0
+    for node in tree.css("template, script[type]"):
+        if node.tag == "script" and (node.attributes.get("type") or "").lower() not in _TEMPLATE_TYPES:
+            continue
+        # A <template>'s content is not in its text(); its markup (tags stripped) is.
+        markup = _TEMPLATE_TAG.sub("", node.html or "") if node.tag == "template" else node.text(deep=True)
+        inner = LexborHTMLParser((markup or "")[:MAX_TEMPLATE_CHARS]).body
+        parts.append(_squash(inner.text(separator=" ")) if inner else "")
+        size += len(parts[-1])
+        if size >= MAX_TEMPLATE_CHARS:
+            break
+    return " ".join(p for p in parts if p)[:MAX_TEMPLATE_CHARS]
 
 
 def _squash(text: str) -> str:
@@ -470,6 +492,7 @@ def _analyse_into(facts: PageFacts, html: str | bytes, url: str, headers: Mappin
         f"{n.attributes.get('alt') or ''} {(n.attributes.get('src') or '').rsplit('/', 1)[-1][:60]}"
         for n in tree.css("img")[:100]
     )
+    facts.template_text = _template_text(tree)
     tree.strip_tags(_INVISIBLE)
     body = tree.body
     visible = _squash(body.text(separator=" ")[: MAX_TEXT_CHARS * 3]) if body else ""

@@ -107,7 +107,8 @@ def content_signals(facts: PageFacts, vocabulary: Vocabulary | None = None) -> l
     if not facts.is_html:
         return []
     vocabulary = vocabulary or default_vocabulary()
-    hits, seen = genre_hits(f"{facts.title} \n {facts.text[:_TEXT_CHARS]}", vocabulary)
+    text = f"{facts.title} \n {facts.text[:_TEXT_CHARS]} \n {facts.template_text}"
+    hits, seen = genre_hits(text, vocabulary)
     awareness = sorted(vocabulary.counter_all & seen)
     if len(awareness) < vocabulary.counter_all_min:
         awareness = []
