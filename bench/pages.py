@@ -198,29 +198,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rendered", action="store_true", help="also run bench/render_bench.py")
     args = parser.parse_args(argv)
     demo_quality()
-    if not all((args.data / name / "labels.csv").exists() for name in SETS):
-        print(f"no labelled pages under {args.data} (pages/, pages2/): nothing more to benchmark")
-        return 0
-    pages = load(args.data)
+    if all((args.data / name / "labels.csv").exists() for name in SETS):
+        labelled(args.data, args.misses)
+    else:
+        print(f"no labelled pages under {args.data} (pages/, pages2/): skipping the speed and quality tables")
+    if args.rendered:
+        run_rendered()
+    return 0
+
+
+def labelled(data_dir: Path, misses: bool) -> None:
+    pages = load(data_dir)
     print(
-        f"data: {args.data} ({len(pages)} pages; fraud pages scored on {NEUTRAL_HOST}, "
-        "benign pages on their own site when the saved page names it)"
+        f"data: {data_dir} ({len(pages)} pages; fraud pages scored on {NEUTRAL_HOST}, "
+        "benign pages on their own site, see the module notes)"
     )
     score_page(analyse(pages[0][1], pages[0][0].url), url_host(pages[0][0].url))  # load vocabularies once
     speed(pages)
     results = [(p, score_page(analyse(d, p.url), url_host(p.url))) for p, d in pages]
     quality([(p, r) for p, r in results if p.folder not in HOLDOUT], "tuned-on folders")
     quality([(p, r) for p, r in results if p.folder in HOLDOUT], "HELD-OUT folders (not tuned on)")
-    if args.misses:
+    if misses:
         for p, r in results:
             if p.folder not in HOLDOUT and (p.label == "benign") == flagged(r):
                 a = r.assessment
-                print(f"{p.label:8} {a.score:.2f} {p.path.relative_to(args.data)} on {url_host(p.url)}")
+                print(f"{p.label:8} {a.score:.2f} {p.path.relative_to(data_dir)} on {url_host(p.url)}")
                 for sig in a.signals[:4]:
                     print(f"      {sig.weight:.2f} {sig.detail[:160]}")
-    if args.rendered:
-        run_rendered()
-    return 0
 
 
 if __name__ == "__main__":
