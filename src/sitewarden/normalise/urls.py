@@ -50,7 +50,7 @@ def _reject_controls(text: str) -> None:
 
 def _ascii_host(host: str) -> str:
     """Lower-case ASCII (punycode) form of a host name or IP literal; IDNA (UTS 46) for Unicode hosts."""
-    host = host.translate(_IDEOGRAPHIC_DOTS).rstrip(".")
+    host = (host if host.isascii() else host.translate(_IDEOGRAPHIC_DOTS)).rstrip(".")
     if not host:
         raise InvalidInput("empty host")
     if host.startswith("[") and host.endswith("]"):
