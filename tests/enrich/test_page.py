@@ -113,7 +113,9 @@ def test_binary_content_is_recorded_not_parsed():
     facts = analyse(apk, URL)
     assert not facts.is_html and facts.binary_kind == "apk"
     assert analyse(b"%PDF-1.7\n...", URL).binary_kind == "pdf"
-    assert analyse(b"<html></html>", URL, {"Content-Type": "application/octet-stream"}).binary_kind == "binary"
+    assert (
+        analyse(b"<html></html>", URL, {"Content-Type": "application/octet-stream"}).binary_kind == "binary"
+    )
     assert analyse(b"MZ\x90\x00", URL).binary_kind == "exe"
 
 

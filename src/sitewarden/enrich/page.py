@@ -27,33 +27,13 @@ MAX_DOM_TOKENS = 1_500
 MAX_SCRIPT_CHARS = 300_000
 MAX_DEPTH = 512
 MAX_TEMPLATE_CHARS = 10_000
+MAX_REF_CHARS = 500  # data: URIs can be megabytes; nothing we look for sits past this
 _TEMPLATE_TAG = re.compile(r"^<template[^>]*>|</template>$", re.IGNORECASE)
 _TEMPLATE_TYPES = frozenset({"text/html", "text/template", "text/x-template", "text/x-handlebars-template"})
-MAX_REF_CHARS = 500  # data: URIs can be megabytes; nothing we look for sits past this
 _INVISIBLE = ["script", "style", "noscript", "template", "svg", "head"]
+# Inline formatting varies between copies of a kit; the skeleton is what stays.
 _FORMATTING = frozenset(
-    {
-        "b",
-        "i",
-        "u",
-        "em",
-        "strong",
-        "span",
-        "font",
-        "br",
-        "small",
-        "big",
-        "sup",
-        "sub",
-        "-text",
-        "-comment",
-        "#text",
-        "#comment",
-        "_text",
-        "_comment",
-        "wbr",
-        "nobr",
-    }
+    {"b", "i", "u", "em", "strong", "span", "font", "br", "small", "big", "sup", "sub", "wbr", "nobr"}
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
@@ -304,7 +284,7 @@ def _dom_tokens(root: LexborNode | None) -> list[str]:
     last = ""
     for node in root.traverse(include_text=False):
         tag = node.tag or ""
-        if tag in _FORMATTING or tag.startswith(("-", "#", "_")):
+        if tag in _FORMATTING or tag.startswith(("-", "#", "_")):  # text and comment nodes
             continue
         token = tag
         if tag == "input":

@@ -72,5 +72,7 @@ def brand_mentions(title: str, text: str, image_text: str) -> list[dict[str, str
             count = _own_mentions(chunk, term) if where != "title" else 1
             if count:
                 seen.add((brand.id, where))
-                out.append({"brand": brand.id, "name": brand.name, "term": term, "where": where, "count": count})
+                out.append(
+                    {"brand": brand.id, "name": brand.name, "term": term, "where": where, "count": count}
+                )
     return out

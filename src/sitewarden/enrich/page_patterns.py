@@ -127,7 +127,7 @@ APP_LINK = re.compile(r"\.(apk|ipa|xapk|exe|msi|dmg)(?:[?#]|$)|^itms-services:",
 META_REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.IGNORECASE)
 # Starts with a literal so the regex engine can skip ahead (an optional "window." prefix would stop that).
 JS_REDIRECT = re.compile(r"location(?:(?:\.href)?\s*=\s*|\.(?:replace|assign)\(\s*)['\"]([^'\"]{1,500})['\"]")
-# (name, literal that must occur first as a cheap pre-check or "", pattern)
+# (name, literal that must occur for the pattern to be tried at all, pattern); base64 blobs: has_base64_blob.
 OBFUSCATION: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (name, literal, re.compile(pattern))
     for name, literal, pattern in (
@@ -147,7 +147,9 @@ OBFUSCATION: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 )
 
 BASE64_BLOB_CHARS = 400
-_BASE64_MASK = bytes(0x61 if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "+/") else 0x20 for b in range(256))
+_BASE64_MASK = bytes(
+    0x61 if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "+/") else 0x20 for b in range(256)
+)
 
 
 def has_base64_blob(code: str) -> bool:

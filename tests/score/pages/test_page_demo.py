@@ -30,7 +30,9 @@ def test_benign_demo_sites_are_not_flagged(site):
 
 
 @pytest.mark.parametrize(
-    "site", [s for s in SITES if s.label == FRAUD and s.host not in NEEDS_FETCH_OR_RENDER], ids=lambda s: s.host
+    "site",
+    [s for s in SITES if s.label == FRAUD and s.host not in NEEDS_FETCH_OR_RENDER],
+    ids=lambda s: s.host,
 )
 def test_static_fraud_demo_sites_are_flagged(site):
     result = site_result(site.host)

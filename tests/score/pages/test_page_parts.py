@@ -32,7 +32,11 @@ def test_kit_hash_links_copies_with_different_texts():
     one = kit_page(title="Sign in", heading="Welcome back", a="Email", b="Password", foot="© Brand A")
     two = kit_page(title="登录", heading="欢迎回来", a="邮箱", b="密码", foot="© 品牌 B", logo="b.png")
     assert kit_hash(one.dom_tokens) == kit_hash(two.dom_tokens) != ""
-    other = analyse("<html><body>" + "<section><h3>x</h3><ul><li>a</li></ul><table><tr><td>1</td></tr></table></section>" * 3, URL)
+    other = analyse(
+        "<html><body>"
+        + "<section><h3>x</h3><ul><li>a</li></ul><table><tr><td>1</td></tr></table></section>" * 3,
+        URL,
+    )
     assert kit_hash(other.dom_tokens) not in ("", kit_hash(one.dom_tokens))
 
 

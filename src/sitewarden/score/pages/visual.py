@@ -157,7 +157,9 @@ def visual_signals(matches: list[VisualMatch], host: str) -> list[Signal]:
         if ref.official_site and site_of(ref.official_site) == site:
             continue
         closeness = 1 - match.distance / (MAX_DISTANCE[ref.kind] + 1)
-        whose = f"{ref.brand}'s page ({ref.source})" if ref.official_site else f"the confirmed case {ref.source}"
+        whose = (
+            f"{ref.brand}'s page ({ref.source})" if ref.official_site else f"the confirmed case {ref.source}"
+        )
         return [
             Signal(
                 f"visual_match_{ref.kind}",
