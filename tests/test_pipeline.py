@@ -16,6 +16,7 @@ from sitewarden.store import migrate, repos
 from sitewarden.store.schema import Case, Job, Scan
 from sitewarden.work.api import Context
 from sitewarden.work.inprocess import Worker
+from tests.conftest import need_chromium
 
 
 def _load_demo(ctx: Context, farm: FarmHandle) -> None:
@@ -117,3 +118,21 @@ def test_spine_on_postgres(pg_store, settings, demo_farm: FarmHandle) -> None:  
         assert {j.state for j in s.query(Job)} == {"done"}
         assert s.query(Scan).filter(Scan.status == "done").count() >= len(SITES) - 2
         assert s.query(Case).count() >= 5
+
+
+@pytest.mark.browser
+def test_rendered_scan_keeps_screenshot_and_sees_script_built_forms(ctx: Context, demo_farm: FarmHandle) -> None:
+    """Chromium renders through the vetting proxy; the DOM after scripts reveals a JS-built phishing form."""
+    need_chromium()
+    ctx.settings = ctx.settings.model_copy(update={"render_enabled": True, "render_timeout_seconds": 30.0})
+    host = "zfb-anquan-zhongxin.com"
+    row = next(r for r in inventory_rows(demo_farm.port) if host in r["url"])
+    import_inventory(ctx, io.BytesIO(json.dumps([row]).encode()), "json")
+    asyncio.run(Worker(ctx, 1).run(until_idle=True))
+    with ctx.store.read() as s:
+        scan = s.query(Scan).one()
+        assert scan.status == "done" and scan.rendered, scan.render_note
+        manifest = json.loads(ctx.blobs.get(scan.manifest_sha256))
+        assert ctx.blobs.get(manifest["parts"]["screenshot"]).startswith(b"\x89PNG")
+        assert "password" in {k for f in scan.facts["forms"] for k in f["input_kinds"]}, (scan.facts["title"], scan.render_note, scan.facts["forms"])
+        assert scan.verdict is not None and scan.verdict.verdict != "allow"

@@ -61,16 +61,19 @@ class Capture:
     manifest_sha256: str | None = None
 
     @property
+    def rendered(self) -> bool:
+        """Chromium produced a DOM (a page that never finished loading still has one as it stood)."""
+        return self.render is not None and bool(self.render.dom_html)
+
+    @property
     def final_url(self) -> str:
-        if self.render is not None and not self.render.error and self.render.final_url:
+        if self.rendered and self.render.final_url:
             return self.render.final_url
         return self.desktop.final_url
 
     @property
     def html(self) -> bytes | str:
-        if self.render is not None and not self.render.error and self.render.dom_html:
-            return self.render.dom_html
-        return self.desktop.body
+        return self.render.dom_html if self.rendered else self.desktop.body
 
 
 async def capture(ctx: Context, url: str, *, pin_ip: str | None, render: bool | None = None) -> Capture:
@@ -90,7 +93,8 @@ async def capture(ctx: Context, url: str, *, pin_ip: str | None, render: bool | 
         else:
             cap.render = await pool.render(url, pin_ip=pin_ip)
             if cap.render.error:
-                cap.render_note = f"render failed ({cap.render.error_kind}): {cap.render.error}"
+                kept = "page as it stood kept" if cap.rendered else "static analysis used"
+                cap.render_note = f"render ended early ({cap.render.error_kind}: {cap.render.error}); {kept}"
     elif not want_render:
         cap.render_note = "static analysis only: rendering disabled"
     return cap
@@ -107,7 +111,7 @@ async def _render_pool(ctx: Context) -> tuple[Any, str]:
         if "render_pool" in ctx.resources:
             return ctx.resources["render_pool"], ""
         try:
-            from sitewarden.enrich.render import RenderPool
+            from sitewarden.enrich.render import RenderPool, RenderUnavailable
         except ImportError as exc:
             ctx.resources["render_unavailable"] = f"Playwright is not installed ({exc})"
             return None, ctx.resources["render_unavailable"]
@@ -116,7 +120,11 @@ async def _render_pool(ctx: Context) -> tuple[Any, str]:
             ctx.resources["render_unavailable"] = reason
             return None, reason
         pool = RenderPool(ctx.settings)
-        await pool.__aenter__()
+        try:
+            await pool.__aenter__()
+        except RenderUnavailable as exc:
+            ctx.resources["render_unavailable"] = f"Chromium did not start ({exc})"
+            return None, ctx.resources["render_unavailable"]
         ctx.resources["render_pool"] = pool
         return pool, ""
 
@@ -137,7 +145,7 @@ def store_evidence(blobs: BlobStore, cap: Capture, scan_id: int | None) -> None:
     if cap.mobile is not None and cap.mobile.body:
         parts["mobile_body"] = blobs.put(cap.mobile.body)
     r = cap.render
-    if r is not None and not r.error:
+    if r is not None:
         if r.dom_html:
             parts["dom"] = blobs.put(r.dom_html.encode("utf-8", "replace"))
         if r.screenshot_png:
@@ -273,7 +281,7 @@ def _fill_scan(scan: Scan, cap: Capture, fetch_info: dict[str, Any]) -> None:
     scan.http_status = d.status
     scan.ip = d.ip
     scan.error, scan.error_kind = d.error, d.error_kind
-    scan.rendered = cap.render is not None and not cap.render.error
+    scan.rendered = cap.rendered
     scan.render_note = cap.render_note
     scan.manifest_sha256 = cap.manifest_sha256
     scan.fetch_info = json.loads(json.dumps(fetch_info, default=str))
@@ -297,7 +305,7 @@ def scan_record(cap: Capture, facts: PageFacts | None, result: PageAssessment | 
         "title": facts.title if facts else None,
         "http_status": d.status,
         "redirects": d.redirects,
-        "rendered": cap.render is not None and not cap.render.error,
+        "rendered": cap.rendered,
         "render_note": cap.render_note,
         "evidence": {"manifest": cap.manifest_sha256, **cap.evidence},
         "timings": d.timings,

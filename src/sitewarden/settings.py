@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     chromium_path: Path = Field(Path("/usr/bin/chromium"), description="Chromium binary (Debian package).")
     render_pool_size: int = Field(2, ge=1, le=16, description="Concurrent browser pages.")
     render_recycle_after: int = Field(50, ge=1, description="Restart the browser after this many pages.")
+    render_settle_seconds: float = Field(
+        2.0, ge=0, description="After load, wait up to this long for the network to go quiet (late-built forms)."
+    )
     render_timeout_seconds: float = Field(20.0, gt=0, description="Deadline for one render job.")
 
     # --- brands ----------------------------------------------------------------------------

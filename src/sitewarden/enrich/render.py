@@ -237,6 +237,10 @@ class RenderPool:
 
     async def _capture(self, page: Any, result: RenderResult) -> None:
         t0 = time.monotonic()
+        # Kits often build the form a moment after load (timers, fetched config): let the page settle.
+        with contextlib.suppress(PlaywrightTimeout, PlaywrightError):
+            await page.wait_for_load_state("networkidle", timeout=self.settings.render_settle_seconds * 1000)
+        result.timings["settle"] = round(time.monotonic() - t0, 4)
         result.final_url = page.url
         result.screenshot_png = await page.screenshot(type="png")
         result.dom_html = await page.content()
