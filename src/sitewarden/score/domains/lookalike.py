@@ -238,7 +238,7 @@ def _hyphenated_official(info: HostInfo, index: LookalikeIndex) -> Signal | None
     """icbc-com-cn.top, secure-paypa1-login.com: an official domain spelt with hyphens, or a brand-owned
     label (brands register their own typos) next to fraud words."""
     parts = info.sld.split("-")
-    found = _official_in(parts, index.catalogue)
+    found = _official_in(parts, index)
     if found is not None:
         brand, official = found
         why = f"{info.sld} spells the official domain {official} with hyphens"
@@ -273,13 +273,16 @@ def _combosquat(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
                     yield _signal("combosquat", weight, owner.brand, why, token=word)
 
 
-def _official_in(labels: list[str], catalogue: BrandCatalogue) -> tuple[Brand, str] | None:
+def _official_in(labels: list[str], index: LookalikeIndex) -> tuple[Brand, str] | None:
+    """The first official domain spelt by consecutive labels (longest first at each position)."""
     for i in range(len(labels) - 1):
-        if len(labels[i]) < 2:  # g.cn inside a.g.cn.example.com is noise, not an imitation
+        # only labels that begin some official domain can start one (one set probe per label);
+        # g.cn inside a.g.cn.example.com is noise, not an imitation
+        if len(labels[i]) < 2 or labels[i] not in index.all_labels:
             continue
         for span in range(min(_SUBDOMAIN_SPAN, len(labels) - i), 1, -1):
             candidate = ".".join(labels[i : i + span])
-            brand = catalogue.official_brand(candidate)
+            brand = index.catalogue.official_brand(candidate)
             if brand is not None:
                 return brand, candidate
     return None
@@ -291,7 +294,7 @@ def _brand_in_subdomain(info: HostInfo, index: LookalikeIndex) -> Iterable[Signa
         return
     # usps.com-track.top: the official domain spelt across the boundary into the registrable label
     labels = [*sub.split("."), info.sld.partition("-")[0]]
-    found = _official_in(labels, index.catalogue)
+    found = _official_in(labels, index)
     if found is not None:
         brand, official = found
         tld = info.suffix.rpartition(".")[2]
@@ -368,11 +371,15 @@ def _strongest(signals: Iterable[Signal]) -> list[Signal]:
     return sorted(best.values(), key=lambda s: -s.weight)
 
 
-def _on_infrastructure(info: HostInfo) -> bool:
-    labels = info.labels
-    return any(
-        ".".join(labels[i:]) in INFRASTRUCTURE for i in range(max(0, len(labels) - 4), len(labels) - 1)
-    )
+def _on_infrastructure(host: str) -> bool:
+    dot = host.rfind(".")
+    for _ in range(4):
+        dot = host.rfind(".", 0, dot)
+        if dot < 0:
+            return False
+        if host[dot + 1 :] in INFRASTRUCTURE:
+            return True
+    return False
 
 
 def detect(info: HostInfo, catalogue: BrandCatalogue) -> list[Signal]:
@@ -383,7 +390,7 @@ def detect(info: HostInfo, catalogue: BrandCatalogue) -> list[Signal]:
         or not info.suffix
         or info.suffix == info.host
         or catalogue.is_official(info.registrable_domain)
-        or _on_infrastructure(info)
+        or _on_infrastructure(info.host)
     ):
         return []
     index = index_for(catalogue)
