@@ -71,7 +71,8 @@ def test_unicode_hosts_both_ways() -> None:
 
 
 def test_ip_and_sld_helpers() -> None:
-    assert parse_host("10.0.0.1").is_ip
+    assert parse_host("10.0.0.1").is_ip and parse_host("http://[2001:db8::1]:8080/").is_ip
+    assert not parse_host("localhost").is_ip and not parse_host("example.com").is_ip
     assert not parse_host("10.0.0.1.example.com").is_ip
     assert parse_host("shop.paypal.co.uk").sld == "paypal"
 

@@ -42,7 +42,7 @@ class HostInfo(NamedTuple):
 
     @property
     def is_ip(self) -> bool:
-        return not self.suffix and self.host == self.registrable_domain and self.host[-1:].isdigit()
+        return not self.suffix and (self.host[:1] == "[" or self.host[-1:].isdigit())
 
 
 _PRIVATE_MARKER = "// ===BEGIN PRIVATE DOMAINS==="
