@@ -85,7 +85,9 @@ def _prominence(
         (0.15, f"{links} links to its official site", links >= 3),
     ]
     present = [(w, place) for w, place, ok in corroboration if ok]
-    if not title and (len(present) < 2 or brand.category == "payment"):
+    # Without the title, a shop page that sells a brand's products also shows its logo and name often:
+    # it takes kept links into the brand's site, or a page that names no other brand.
+    if not title and (len(present) < 2 or brand.category == "payment" or not (sole or links >= 3)):
         return 0.0, []
     score = (0.3 if title else 0.0) + sum(w for w, _ in present)
     places = (["title"] if title else []) + [place for _, place in present]
