@@ -238,8 +238,12 @@ class RenderPool:
     async def _capture(self, page: Any, result: RenderResult) -> None:
         t0 = time.monotonic()
         # Kits often build the form a moment after load (timers, fetched config): let the page settle.
-        with contextlib.suppress(PlaywrightTimeout, PlaywrightError):
-            await page.wait_for_load_state("networkidle", timeout=self.settings.render_settle_seconds * 1000)
+        # Skipped when loading already ran out of time; never longer than the capture's share of the deadline.
+        settle = min(self.settings.render_settle_seconds,
+                     self.settings.render_timeout_seconds * (1 - NAVIGATION_SHARE) / 2)
+        if result.error_kind is None and settle > 0:
+            with contextlib.suppress(PlaywrightTimeout, PlaywrightError):
+                await page.wait_for_load_state("networkidle", timeout=settle * 1000)
         result.timings["settle"] = round(time.monotonic() - t0, 4)
         result.final_url = page.url
         result.screenshot_png = await page.screenshot(type="png")
