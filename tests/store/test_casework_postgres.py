@@ -39,3 +39,30 @@ def test_casework_on_postgres(pg_store: Store, settings: Settings) -> None:
         assert {t.key: (n_sites, n_live) for t, n_sites, n_live in casework.tenants(s)} == {"t1": (1, 0), "t2": (1, 1)}
         assert casework.actions_since(s, action.created_at, tenant_id=case.tenant_id) == 1
     assert chain.verify(pg_store).ok
+
+
+def test_concurrent_decisions_make_one_action(pg_store: Store, settings: Settings) -> None:
+    """Two people deciding the same action at once: the second waits on the unique key, then gets the first."""
+    import threading
+
+    migrate.upgrade(pg_store)
+    case_id = make_case(pg_store, "race.example")
+    with pg_store.write() as s:
+        wf.transition(s, wf.load(s, case_id), "confirmed", "ana")
+    results: list[int] = []
+    with pg_store.write() as s:
+        first = enforce.propose(s, settings, wf.load(s, case_id), "suspend_site", "ana", "r")
+        other = threading.Thread(target=lambda: results.append(_propose(pg_store, settings, case_id)))
+        other.start()
+        other.join(1.0)
+        assert other.is_alive()  # blocked on the uncommitted row with the same idempotency key
+        first_id = first.id
+    other.join(10)
+    assert results == [first_id]
+    with pg_store.read() as s:
+        assert len(casework.case_actions(s, case_id)) == 1
+
+
+def _propose(store: Store, settings: Settings, case_id: int) -> int:
+    with store.write() as s:
+        return enforce.propose(s, settings, wf.load(s, case_id), "suspend_site", "bob", "r").id

@@ -83,7 +83,8 @@ def decide(ctx: Context, appeal_id: int, outcome: str, reason: str, actor: str) 
         enforce.execute(ctx, action_id, actor)
     with ctx.store.write() as s:
         appeal = s.get(Appeal, appeal_id)
-        assert appeal is not None
+        if appeal is None or appeal.state != "pending":
+            raise AppealError(f"appeal {appeal_id} was decided by someone else meanwhile")
         failed = [a for a in reversal_ids if (s.get(Action, a) or Action()).state != "executed"]
         if failed:
             raise AppealError(f"restoring failed for actions {failed}; the appeal stays pending, retry")

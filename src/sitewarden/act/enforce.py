@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sitewarden.act import cases as workflow
@@ -66,14 +67,21 @@ def propose(
     recent = casework.actions_since(s, _hour_ago())
     if recent >= settings.action_hourly_cap:
         raise EnforcementError(f"enforcement hourly cap reached ({recent}/{settings.action_hourly_cap})")
-    n = casework.action_count(s, case.id, kind) + 1
+    key = f"sitewarden-case{case.id}-{kind}-{casework.action_count(s, case.id, kind) + 1}"
     four_eyes = policy.needs_second_approver(kind, auto)
-    action = casework.add_action(
-        s, case_id=case.id, kind=kind, adapter=adapter_for(kind).name,
-        state="decided" if four_eyes else "approved", idempotency_key=f"sitewarden-case{case.id}-{kind}-{n}",
-        decided_by=actor, approved_by=None if four_eyes else actor, auto=auto, dry_run=settings.enforcement_dry_run,
-        request={"reason": reason, "evidence": frozen_evidence(case)},
-    )
+    try:
+        with s.begin_nested():
+            action = casework.add_action(
+                s, case_id=case.id, kind=kind, adapter=adapter_for(kind).name,
+                state="decided" if four_eyes else "approved", idempotency_key=key, decided_by=actor,
+                approved_by=None if four_eyes else actor, auto=auto, dry_run=settings.enforcement_dry_run,
+                request={"reason": reason, "evidence": frozen_evidence(case)},
+            )
+    except IntegrityError:  # a concurrent decision of the same kind won: that one is the action
+        existing = casework.action_by_key(s, key)
+        if existing is None:
+            raise
+        return existing
     _record(s, action, actor, "decided", {"reason": reason, "auto": auto, "needs_second_approver": four_eyes})
     return action
 

@@ -136,6 +136,10 @@ def add_action(s: Session, **fields: Any) -> Action:
     return action
 
 
+def action_by_key(s: Session, key: str) -> Action | None:
+    return s.scalar(select(Action).where(Action.idempotency_key == key))
+
+
 def case_actions(s: Session, case_id: int) -> list[Action]:
     return list(s.scalars(select(Action).where(Action.case_id == case_id).order_by(Action.id)))
 
