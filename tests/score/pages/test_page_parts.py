@@ -67,6 +67,8 @@ def test_icp_is_weak_and_only_for_mainland_chinese_pages():
     (signal,) = icp_signals(missing, HOST)
     assert signal.name == "icp_missing" and signal.weight < 0.1
     assert icp_signals(missing, "shop.example.com.hk") == []
+    traditional = analyse("<p>" + "歡迎光臨本店，我們提供優質的茶葉和茶具，這裡的服務會讓您滿意。" * 3 + "</p>", URL)
+    assert icp_signals(traditional, HOST) == []
     assert icp_signals(analyse("<p>A plain English page about tea and teapots for you.</p>", URL), HOST) == []
     malformed = analyse("<p>" + "欢迎光临本店，我们提供优质的茶叶和茶具。" * 3 + "备案号 ICP备123号</p>", URL)
     (signal,) = icp_signals(malformed, HOST)

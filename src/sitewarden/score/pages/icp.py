@@ -13,9 +13,17 @@ MISSING_WEIGHT = 0.05
 MALFORMED_WEIGHT = 0.12
 
 
+# Frequent characters written differently in simplified (mainland) and traditional (HK, Macau, Taiwan) Chinese.
+_SIMPLIFIED = frozenset("们这说会国与为个来时对发后过还经业务贷银东车门长开关")
+_TRADITIONAL = frozenset("們這說會國與為個來時對發後過還經業務貸銀東車門長開關")
+
+
 def _aimed_at_mainland(facts: PageFacts, host: str) -> bool:
-    """Chinese text on a site that is not under a Hong Kong, Macau or Taiwan suffix."""
-    return facts.language == "zh" and not host.endswith((".hk", ".mo", ".tw"))
+    """Simplified-Chinese text on a site that is not under a Hong Kong, Macau or Taiwan suffix."""
+    if facts.language != "zh" or host.endswith((".hk", ".mo", ".tw")):
+        return False
+    sample = facts.text[:5000]
+    return sum(ch in _SIMPLIFIED for ch in sample) >= sum(ch in _TRADITIONAL for ch in sample)
 
 
 def icp_signals(facts: PageFacts, host: str) -> list[Signal]:
