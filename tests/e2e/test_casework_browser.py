@@ -27,7 +27,7 @@ from sitewarden.web.app import create_app
 from sitewarden.web.auth import create_token, create_user
 from sitewarden.work.api import Context
 from sitewarden.work.inprocess import Worker
-from tests.casework_support import SECRET, Receiver, webhook_receiver
+from tests.casework_support import SECRET, Receiver, make_case, webhook_receiver
 from tests.conftest import need_chromium
 
 pytestmark = pytest.mark.browser
@@ -123,6 +123,22 @@ def test_queue_filters_and_bulk_triage_through_htmx(live: tuple[str, Context, Re
         expect(page.locator("#queue .flash.ok")).to_contain_text("1 case(s) moved to triage")
         assert page.url == f"{base}/cases"  # the CSRF header came from hx-headers:inherited
         assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_script_payload_page_stays_inert_in_chromium(live: tuple[str, Context, Receiver, Receiver]) -> None:
+    base, ctx = live[0], live[1]
+    payload = "<script>alert(document.domain)</script><img src=x onerror=alert(2)>"
+    case_id = make_case(ctx.store, "payload.example", title=payload, detail=f"reason {payload}")
+    with browser_page() as (_, page, _errors):
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        log_in(page, base, "ana")
+        page.goto(f"{base}/cases/{case_id}")
+        expect(page.locator("dd.page-title")).to_have_text(payload)  # shown as text, not parsed
+        expect(page.locator("td.reason").first).to_contain_text("<img src=x onerror=alert(2)>")
+        page.goto(f"{base}/cases")
+        page.wait_for_timeout(300)
+        assert dialogs == [] and page.locator("img[src=x]").count() == 0
 
 
 def test_triage_approve_webhook_appeal_restore(live: tuple[str, Context, Receiver, Receiver]) -> None:
