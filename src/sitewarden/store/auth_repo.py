@@ -5,16 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from sitewarden.store.schema import ApiToken, AuditEvent, SessionRow, User, utcnow
 
 LOGIN_FAILED = "auth.login_failed"
-
-
-def user_by_id(s: Session, user_id: int) -> User | None:
-    return s.get(User, user_id)
 
 
 def list_users(s: Session) -> list[User]:
@@ -83,10 +79,6 @@ def recent_failed_logins(s: Session, username: str, since: datetime) -> list[dic
         )
     )
     return [dict(d or {}) for d in rows]
-
-
-def count_users(s: Session) -> int:
-    return s.scalar(select(func.count()).select_from(User)) or 0
 
 
 def window_start(seconds: float) -> datetime:
