@@ -37,9 +37,9 @@ def site_of(host: str) -> str:
         return host.lower()
 
 
-def _own_mentions(text: str, term: str) -> int:
-    """Occurrences of term in text that are not inside a third-party sign-in phrase."""
-    lowered, needle = text.lower(), term.lower()
+def _own_mentions(text: str, lowered: str, term: str) -> int:
+    """Occurrences of term in text (lowered: text.lower()) that are not inside a third-party sign-in phrase."""
+    needle = term.lower()
     count, start = 0, lowered.find(needle)
     while start >= 0 and count < _MAX_OCCURRENCES:
         end = start + len(needle)
@@ -61,6 +61,7 @@ def brand_mentions(title: str, text: str, image_text: str) -> list[dict[str, str
     title_upper = [(b, t) for b, t in catalogue.find_mentions(title.upper()) if len(t) >= _MIN_CASELESS]
     out: list[dict[str, str | int]] = []
     seen: set[tuple[str, str]] = set()
+    lowered = {"image": image_text.lower(), "text": body.lower()}
     for where, chunk, found in (
         ("title", title, catalogue.find_mentions(title) + title_upper),
         ("image", image_text, catalogue.find_mentions(image_text)),
@@ -69,7 +70,7 @@ def brand_mentions(title: str, text: str, image_text: str) -> list[dict[str, str
         for brand, term in found:
             if (brand.id, where) in seen:
                 continue
-            count = _own_mentions(chunk, term) if where != "title" else 1
+            count = _own_mentions(chunk, lowered[where], term) if where != "title" else 1
             if count:
                 seen.add((brand.id, where))
                 out.append(

@@ -6,6 +6,8 @@ banks they imitate), so the weights stay far below the review threshold.
 
 from __future__ import annotations
 
+import re
+
 from sitewarden.domain.models import Signal
 from sitewarden.enrich.page import PageFacts
 
@@ -14,8 +16,8 @@ MALFORMED_WEIGHT = 0.12
 
 
 # Frequent characters written differently in simplified (mainland) and traditional (HK, Macau, Taiwan) Chinese.
-_SIMPLIFIED = frozenset("们这说会国与为个来时对发后过还经业务贷银东车门长开关")
-_TRADITIONAL = frozenset("們這說會國與為個來時對發後過還經業務貸銀東車門長開關")
+_SIMPLIFIED = re.compile("[们这说会国与为个来时对发后过还经业务贷银东车门长开关]")
+_TRADITIONAL = re.compile("[們這說會國與為個來時對發後過還經業務貸銀東車門長開關]")
 
 
 def _aimed_at_mainland(facts: PageFacts, host: str) -> bool:
@@ -23,7 +25,7 @@ def _aimed_at_mainland(facts: PageFacts, host: str) -> bool:
     if facts.language != "zh" or host.endswith((".hk", ".mo", ".tw")):
         return False
     sample = facts.text[:5000]
-    return sum(ch in _SIMPLIFIED for ch in sample) >= sum(ch in _TRADITIONAL for ch in sample)
+    return len(_SIMPLIFIED.findall(sample)) >= len(_TRADITIONAL.findall(sample))
 
 
 def icp_signals(facts: PageFacts, host: str) -> list[Signal]:
