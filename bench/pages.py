@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
+import os
 import re
 import sys
 import time
@@ -145,7 +146,8 @@ def speed(pages: list[tuple[Page, bytes]], repeats: int = 3) -> None:
     size = sum(len(d) for _, d in pages) / 1e6
     print(
         f"static analysis + scoring: {len(pages)} pages ({size:.1f} MB) in {spent:.2f} s CPU (best of {repeats}) "
-        f"= {len(pages) / spent:.0f} pages/s on one core"
+        f"= {len(pages) / spent:.0f} pages/s on one core (load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs)"
     )
 
 
