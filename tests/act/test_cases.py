@@ -39,6 +39,9 @@ def test_sla_targets() -> None:
     assert (sla.stage, sla.state) == ("action", "due_soon")
     assert wf.sla_for("confirmed", T0, confirmed, confirmed + timedelta(hours=4), 1.0, 4.0).overdue
     assert wf.sla_for("closed", T0, confirmed, T0 + timedelta(days=9), 1.0, 4.0).state == "none"
+    reopened = T0 + timedelta(days=3)  # the triage clock restarts when new evidence reopens a case
+    sla = wf.sla_for("reopened", T0, confirmed, reopened + timedelta(minutes=5), 1.0, 4.0, reopened)
+    assert (sla.state, sla.due_at) == ("ok", reopened + timedelta(hours=1))
 
 
 def test_service_transitions_stamp_log_and_audit(store: Store) -> None:
@@ -85,9 +88,12 @@ def test_assign_comment_and_bulk_triage(store: Store) -> None:
 def test_new_evidence_reopens_a_cleared_case(store: Store) -> None:
     case_id = make_case(store, "again.example", score=0.7)
     with store.write() as s:
-        wf.transition(s, wf.load(s, case_id), "cleared", "ana", "false positive")
+        case = wf.load(s, case_id)
+        case.opened_at -= timedelta(days=2)
+        wf.transition(s, case, "cleared", "ana", "false positive")
     make_case(store, "again.example", score=0.9)  # a later scan finds it again
     with store.read() as s:
         case = wf.load(s, case_id)
-        assert case.state == "reopened"
+        assert case.state == "reopened" and case.reopened_at is not None and case.closed_at is None
+        assert casework.overdue(s, 1.0, 4.0) == []  # reopened just now: not overdue from the first opening
         assert len(casework.case_detail(s, case_id).scans) == 2  # type: ignore[union-attr]

@@ -48,14 +48,13 @@ def check_transition(current: str, target: str) -> None:
 
 
 def apply_stamps(case: Case, target: str, now: datetime) -> None:
-    """Milestone times: the first entry into a stage counts for SLA; closing stamps closed_at."""
+    """Milestone times: the first entry into a stage counts for SLA; closing stamps closed_at.
+    (Reopening happens only through new evidence, in store.repos.open_or_append_case.)"""
     field = STAMPS.get(target)
     if field and getattr(case, field) is None:
         setattr(case, field, now)
     if target in TERMINAL:
         case.closed_at = now
-    elif target == "reopened":
-        case.closed_at = None
 
 
 # --- SLA ----------------------------------------------------------------------------------------
@@ -76,10 +75,12 @@ class Sla:
 
 def sla_for(
     state: str, opened_at: datetime, confirmed_at: datetime | None, now: datetime, triage_hours: float,
-    action_hours: float,
+    action_hours: float, reopened_at: datetime | None = None,
 ) -> Sla:
-    """Open cases race the triage target; confirmed ones the action target (from confirmation); cases
-    in triage must be decided and actioned within both targets from opening."""
+    """Open cases race the triage target (from reopening, for reopened ones); confirmed ones the action
+    target (from confirmation); cases in triage must be decided and actioned within both targets."""
+    if reopened_at is not None and state in ("reopened", "triage"):
+        opened_at = reopened_at
     if state in ("open", "reopened"):
         stage, due, span = "triage", opened_at + timedelta(hours=triage_hours), timedelta(hours=triage_hours)
     elif state == "confirmed" and confirmed_at is not None:

@@ -69,8 +69,10 @@ def overdue(s: Session, triage_hours: float, action_hours: float, limit: int = 5
         .options(selectinload(Case.tenant))
         .where(
             or_(
-                and_(Case.state.in_(("open", "reopened")), Case.opened_at <= triage_due),
-                and_(Case.state == "triage", Case.opened_at <= triage_due - timedelta(hours=action_hours)),
+                and_(Case.state == "open", Case.opened_at <= triage_due),
+                and_(Case.state == "reopened", func.coalesce(Case.reopened_at, Case.opened_at) <= triage_due),
+                and_(Case.state == "triage",
+                     func.coalesce(Case.reopened_at, Case.opened_at) <= triage_due - timedelta(hours=action_hours)),
                 and_(Case.state == "confirmed", Case.confirmed_at <= now - timedelta(hours=action_hours)),
             )
         )

@@ -263,7 +263,7 @@ def open_or_append_case(
         s.add(CaseEvent(case_id=case.id, actor="system", kind="opened", detail={"scan_id": scan.id}))
     else:
         if case.state in ("closed", "cleared", "restored") and score >= case.score:
-            case.state = "reopened"
+            case.state, case.reopened_at, case.closed_at = "reopened", now, None
             s.add(CaseEvent(case_id=case.id, actor="system", kind="reopened", detail={"scan_id": scan.id}))
         if score > case.score:
             case.score, case.verdict, case.fraud_type = score, verdict, fraud_type or case.fraud_type

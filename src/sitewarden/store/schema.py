@@ -212,6 +212,7 @@ class Case(Base):
     confirmed_at: Mapped[datetime | None]
     actioned_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    reopened_at: Mapped[datetime | None]  # restarts the triage SLA clock when new evidence reopens a case
     tenant: Mapped[Tenant | None] = relationship()
     asset: Mapped[Asset | None] = relationship()
     scans: Mapped[list[CaseScan]] = relationship(order_by="CaseScan.added_at")

@@ -68,7 +68,7 @@ def appeal_out(a: Appeal) -> dict[str, Any]:
 
 def case_state(case: Case, ctx: Context) -> dict[str, Any]:
     sla = workflow.sla_for(case.state, case.opened_at, case.confirmed_at, utcnow(), ctx.settings.sla_triage_hours,
-                           ctx.settings.sla_action_hours)
+                           ctx.settings.sla_action_hours, case.reopened_at)
     return {"id": case.id, "subject": case.subject, "state": case.state, "assignee_id": case.assignee_id,
             "sla": {"stage": sla.stage, "state": sla.state, "due_at": sla.due_at.isoformat() if sla.due_at else None}}
 

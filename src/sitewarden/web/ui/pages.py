@@ -30,7 +30,7 @@ CHART_DAYS = 30
 
 def sla_of(case: Case, settings: Settings) -> workflow.Sla:
     return workflow.sla_for(case.state, case.opened_at, case.confirmed_at, utcnow(), settings.sla_triage_hours,
-                            settings.sla_action_hours)
+                            settings.sla_action_hours, case.reopened_at)
 
 
 def queue_rows(s: Session, cases: list[Case], settings: Settings) -> list[dict[str, Any]]:
