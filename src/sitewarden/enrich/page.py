@@ -26,6 +26,7 @@ MAX_ITEMS = 30
 MAX_DOM_TOKENS = 1_500
 MAX_SCRIPT_CHARS = 300_000
 MAX_DEPTH = 512
+MAX_LOGO_IMAGES = 100
 MAX_TEMPLATE_CHARS = 10_000
 MAX_REF_CHARS = 500  # data: URIs can be megabytes; nothing we look for sits past this
 _TEMPLATE_TAG = re.compile(r"^<template[^>]*>|</template>$", re.IGNORECASE)
@@ -362,7 +363,9 @@ def _chat_vendor(host: str) -> str | None:
     return None
 
 
-def _links(tree: LexborHTMLParser, url: str, facts: PageFacts) -> None:
+def _links(tree: LexborHTMLParser, url: str, facts: PageFacts) -> str:
+    """Links, resources, frames and images into facts; returns the images' alt texts and file names
+    (where logos name their brand) for brand matching."""
     hosts: Counter[str] = Counter()
     resources: set[str] = set(facts.script_hosts)
     hrefs = [
@@ -393,6 +396,7 @@ def _links(tree: LexborHTMLParser, url: str, facts: PageFacts) -> None:
         if host and host != facts.host:
             resources.add(host)
     image_hints: list[str] = []
+    logo_text: list[str] = []
     for node in tree.css("img, iframe, frame, embed, object, source"):
         attrs = node.attributes
         src = (attrs.get("src") or attrs.get("data") or attrs.get("data-src") or "")[:MAX_REF_CHARS]
@@ -400,9 +404,10 @@ def _links(tree: LexborHTMLParser, url: str, facts: PageFacts) -> None:
             _add(facts.iframes, _resolve(url, src))
         if node.tag == "img":
             facts.image_count += 1
-            image_hints.append(
-                f"{src} {attrs.get('alt') or ''} {attrs.get('class') or ''} {attrs.get('id') or ''}"
-            )
+            alt = attrs.get("alt") or ""
+            image_hints.append(f"{src} {alt} {attrs.get('class') or ''} {attrs.get('id') or ''}")
+            if len(logo_text) < MAX_LOGO_IMAGES:
+                logo_text.append(f"{alt} {src.rsplit('/', 1)[-1][:60]}")
         host = _ref_host(src)
         if host and host != facts.host:
             resources.add(host)
@@ -412,6 +417,7 @@ def _links(tree: LexborHTMLParser, url: str, facts: PageFacts) -> None:
     if not facts.favicon_url and facts.host:
         facts.favicon_url = _resolve(url, "/favicon.ico")
     facts.resource_hosts = sorted(resources)[: MAX_ITEMS * 2]
+    return " ".join(logo_text)
 
 
 def _meta_refresh(tree: LexborHTMLParser, url: str, facts: PageFacts) -> None:
@@ -465,13 +471,9 @@ def _analyse_into(facts: PageFacts, html: str | bytes, url: str, headers: Mappin
     facts.forms = _forms(tree, url, site, labels)
     facts.posts_to_other_host = any(f.posts_to_other_host for f in facts.forms)
     _scripts(tree, url, facts)
-    _links(tree, url, facts)
+    alt_text = _links(tree, url, facts)
     _meta_refresh(tree, url, facts)
     facts.dom_tokens = _dom_tokens(tree.body)
-    alt_text = " ".join(
-        f"{n.attributes.get('alt') or ''} {(n.attributes.get('src') or '').rsplit('/', 1)[-1][:60]}"
-        for n in tree.css("img")[:100]
-    )
     facts.template_text = _template_text(tree)
     tree.strip_tags(_INVISIBLE)
     body = tree.body
