@@ -3,6 +3,7 @@ deletion at the end; the CLI exits non-zero on a broken chain."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -86,3 +87,11 @@ def test_cli_verify_and_export_head(settings: Settings, store: Store) -> None:
     bad = runner.invoke(app, ["audit", "verify"], env=env)
     assert bad.exit_code == 1 and "row 2 edited" in bad.output
     assert runner.invoke(app, ["audit", "verify", "--anchor", "nonsense"], env=env).exit_code == 2
+
+
+def test_verification_streams_in_chunks(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit, "CHUNK", 4)
+    fill(store, 10)
+    assert audit.verify(store).ok and audit.verify(store).rows == 10
+    raw(store, "DELETE FROM audit_events WHERE id IN (4, 5)")  # across a chunk boundary
+    assert audit.verify(store).problems == ["rows 4..5 deleted (ids jump from 3 to 6)"]
