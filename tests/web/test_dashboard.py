@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from sitewarden.store import repos
 from sitewarden.store.schema import Case, utcnow
 from sitewarden.web import auth
 from sitewarden.web.app import create_app
@@ -67,6 +68,8 @@ def test_evidence_served_as_png_and_inert_text(ui: TestClient, ctx: Context) -> 
     assert src.headers["content-type"].startswith("text/plain")
     assert src.headers["content-disposition"].startswith("attachment")
     assert src.headers["x-content-type-options"] == "nosniff" and src.headers["content-security-policy"] == "sandbox"
+    with ctx.store.read() as s:
+        assert [(e.actor, e.action) for e in repos.audit_events(s)][-1] == ("aud", "evidence.download")
     assert ui.get(f"/cases/{other}/scans/{scan_id}/screenshot").status_code == 404  # not this case's scan
     assert ui.get(f"/cases/{case_id}/scans/{scan_id}/source?part=../../etc/passwd").status_code == 422
     assert ui.get(f"/cases/{case_id}/scans/{scan_id}/source?part=dom").status_code == 404

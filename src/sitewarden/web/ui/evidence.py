@@ -12,6 +12,7 @@ import json
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
+from sitewarden.store import repos
 from sitewarden.store.blobs import BlobError
 from sitewarden.store.schema import CaseScan, Scan
 from sitewarden.web.auth import Principal, require
@@ -50,8 +51,10 @@ def screenshot(case_id: int, scan_id: int, _: Principal = Depends(require("read"
 
 @router.get("/cases/{case_id}/scans/{scan_id}/source")
 def source(case_id: int, scan_id: int, part: str = Query("body", pattern="^(" + "|".join(TEXT_PARTS) + ")$"),
-           _: Principal = Depends(require("read")), ctx: Context = Depends(get_ctx)) -> Response:
+           who: Principal = Depends(require("read")), ctx: Context = Depends(get_ctx)) -> Response:
     data = _part(ctx, case_id, scan_id, part)
+    with ctx.store.write() as s:  # an evidence export: on the record
+        repos.audit(s, who.username, "evidence.download", f"case:{case_id}", {"scan_id": scan_id, "part": part})
     return Response(data, media_type="text/plain; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="scan-{scan_id}-{part}.txt"',
         "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox",
