@@ -8,7 +8,7 @@ the write lock.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +30,7 @@ class EnforcementError(ValueError):
     """An enforcement request the rules refuse; the message says which rule."""
 
 
-def _hour_ago() -> Any:
+def _hour_ago() -> datetime:
     return utcnow() - timedelta(hours=1)
 
 
