@@ -8,7 +8,7 @@ Hosts: the data sets do not say where a page was served. Fraud pages are scored 
 unrelated customer host. Benign pages are real pages of real sites, so they are scored on their own site:
 the URL the saved page names (saved-from comment, canonical link or og:url), else a domain its title names
 ("Sign In to BestBuy.com"), else the official domain of the catalogue brand its title names ("Amazon Sign
-In" was captured on amazon.com), else the host its forms post to, else the host most of its links lead to,
+In" was captured on amazon.com), else the host its forms post to, else the site most of its links lead to,
 else the neutral host. (So the copied-login-page signal, which reads the same links, is only tested on
 fraud pages and on benign pages whose origin the page states.)
 
@@ -32,6 +32,7 @@ from sitewarden.demo.farm import SITES_DIR
 from sitewarden.demo.sites import BENIGN, FRAUD, SITES
 from sitewarden.domain.models import Verdict
 from sitewarden.enrich.page import analyse, url_host
+from sitewarden.enrich.page_brands import site_of
 from sitewarden.score.brands import default_catalogue
 from sitewarden.score.pages.combine import PageAssessment, score_page, worst_page
 
@@ -90,8 +91,11 @@ def origin_url(data: bytes, label: str) -> str:
     actions = [f.action_host for f in facts.forms if f.action_host not in ("", NEUTRAL_HOST, "mailto")]
     if actions:
         return f"https://{actions[0]}/"
-    linked = max(facts.link_hosts.items(), key=lambda item: item[1], default=None)
-    return f"https://{linked[0]}/" if linked and linked[1] >= 3 else neutral
+    by_site: Counter[str] = Counter()
+    for host, count in facts.link_hosts.items():
+        by_site[site_of(host)] += count
+    linked = by_site.most_common(1)
+    return f"https://www.{linked[0][0]}/" if linked and linked[0][1] >= 3 else neutral
 
 
 def load(data_dir: Path) -> list[tuple[Page, bytes]]:
