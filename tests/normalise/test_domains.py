@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sitewarden.normalise import domains
 from sitewarden.normalise.domains import PSL_PATH, HostInfo, InvalidInput, parse_host, registrable_domain
+from sitewarden.normalise.urls import canonical_url
 
 
 @pytest.mark.parametrize(
@@ -160,3 +161,15 @@ def test_arbitrary_text_only_raises_invalid_input(text: str) -> None:
         assert str(exc)
     else:
         assert info.host.isascii() and info.registrable_domain
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_labels, min_size=1, max_size=4).map(".".join), st.sampled_from(["", "https://", "hxxp://"]))
+def test_urls_and_hosts_agree(host: str, scheme: str) -> None:
+    try:
+        info = parse_host(host)
+    except InvalidInput:
+        return
+    url = canonical_url(f"{scheme}{host}/path")
+    assert parse_host(url) == info
+    assert url.split("/")[2] == info.host

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitewarden.normalise.domains import parse_host
 from sitewarden.score import brands as brands_module
@@ -244,3 +246,12 @@ def test_default_catalogue_reads_the_brands_file_setting(
         settings.get_settings.cache_clear()
         default_catalogue.cache_clear()
     assert brands_module.default_catalogue().get("acme") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_find_mentions_never_crashes(text: str) -> None:
+    catalogue = load_catalogue()
+    for brand, token in catalogue.find_mentions(text):
+        assert token in text or token.lower() in text.lower()
+        assert catalogue.get(brand.id) is brand
