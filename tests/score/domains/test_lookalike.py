@@ -59,6 +59,7 @@ def _signals(host: str, catalogue: BrandCatalogue) -> dict[tuple[str, str | None
         ("metamasc.wallet-sync.xyz", "typo.bitsquat", "metamask", 0.4),
         ("icbc.top", "tld_swap", "icbc", 0.5),
         ("uniswap.website", "tld_swap", "uniswap", 0.1),
+        ("mercadopago.vercel.app", "tld_swap", "mercadopago", 0.6),
         ("工商银行-客服.com", "idn_chinese_brand", "icbc", 0.9),
         ("中国银行.com", "idn_chinese_brand", "boc", 0.9),
         ("支付宝退款.top", "idn_chinese_brand", "alipay", 0.9),

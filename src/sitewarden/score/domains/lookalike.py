@@ -157,8 +157,9 @@ def _tld_swap(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
         return
     brand, official = owner
     tld = info.suffix.rpartition(".")[2]
-    # Brands hold many suffixes defensively (klarna.net, huawei.eu); cheap, abused TLDs are the tell.
-    weight = 0.5 if tld in ABUSED_TLDS else 0.15
+    # Brands hold many suffixes defensively (klarna.net, huawei.eu); cheap, abused TLDs are the tell, and
+    # so are shared platforms (mercadopago.vercel.app, pancakeswap.uk.com: 1 benign vs ~100 fraud hosts).
+    weight = 0.6 if info.is_private_suffix else 0.5 if tld in ABUSED_TLDS else 0.15
     why = f"{info.registrable_domain} is the brand name under another suffix"
     yield _signal("tld_swap", weight, brand, why, official_domain=official)
 
