@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from sitewarden.demo.farm import FarmHandle
 from sitewarden.demo.sites import SITES, inventory_rows
 from sitewarden.settings import Settings
-from sitewarden.store import repos
+from sitewarden.store import casework
 from sitewarden.store.db import Store
 from sitewarden.web.app import create_app
 from sitewarden.web.auth import create_token, create_user
@@ -82,7 +82,7 @@ def _seed(ctx: Context, farm: FarmHandle) -> None:
     assert r.status_code == 200, r.text
     asyncio.run(Worker(ctx, 2).run(until_idle=True))
     with ctx.store.read() as s:
-        assert any(c.subject == TARGET for c in repos.list_cases(s)), "the demo phishing site opened no case"
+        assert any(c.subject == TARGET for c in casework.queue(s)), "the demo phishing site opened no case"
 
 
 def log_in(page: Page, base: str, user: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from sitewarden.store.casework import LIVE_STATES
 from sitewarden.store.schema import (
     Asset,
     AuditEvent,
@@ -25,8 +26,6 @@ from sitewarden.store.schema import (
     VerdictRow,
     utcnow,
 )
-
-OPEN_STATES = ("open", "triage", "confirmed", "actioned", "appealed", "reopened")
 
 # --- tenants and assets ------------------------------------------------------------------------
 
@@ -277,28 +276,6 @@ def open_or_append_case(
     return case, created
 
 
-def list_cases(
-    s: Session, *, state: str | None = None, fraud_type: str | None = None, tenant_key: str | None = None,
-    limit: int = 200, offset: int = 0,
-) -> list[Case]:
-    q = (
-        select(Case)
-        .options(selectinload(Case.tenant))
-        .order_by(Case.score.desc(), Case.opened_at.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    if state == "open":
-        q = q.where(Case.state.in_(OPEN_STATES))
-    elif state:
-        q = q.where(Case.state == state)
-    if fraud_type:
-        q = q.where(Case.fraud_type == fraud_type)
-    if tenant_key:
-        q = q.where(Case.tenant_key == tenant_key)
-    return list(s.scalars(q))
-
-
 def get_case(s: Session, case_id: int) -> Case | None:
     return s.get(
         Case,
@@ -325,7 +302,7 @@ def overview_counts(s: Session) -> dict[str, Any]:
         "cases_by_state": dict(s.execute(select(Case.state, func.count()).group_by(Case.state)).all()),
         "cases_by_type": dict(
             s.execute(
-                select(Case.fraud_type, func.count()).where(Case.state.in_(OPEN_STATES)).group_by(Case.fraud_type)
+                select(Case.fraud_type, func.count()).where(Case.state.in_(LIVE_STATES)).group_by(Case.fraud_type)
             ).all()
         ),
     }

@@ -66,7 +66,7 @@ def test_inventory_to_cases_through_the_api(api: TestClient, ctx: Context, demo_
     one = api.get(f"/api/v1/sites/{sites[0]['id']}", headers=h).json()
     assert one["scans"] and one["tenant"]
 
-    cases = api.get("/api/v1/cases", params={"state": "open"}, headers=h).json()["items"]
+    cases = api.get("/api/v1/cases", params={"state": "live"}, headers=h).json()["items"]
     assert cases
     case = api.get(f"/api/v1/cases/{cases[0]['id']}", headers=h).json()
     assert case["scans"][0]["reasons"] and case["timeline"][0]["kind"] == "opened"

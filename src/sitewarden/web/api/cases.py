@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from sitewarden.domain.models import FraudType
-from sitewarden.store import repos
+from sitewarden.store import casework, repos
 from sitewarden.store.schema import Case
 from sitewarden.web.api.scans import scan_detail
 from sitewarden.web.auth import require
@@ -35,7 +35,7 @@ def case_summary(case: Case) -> dict[str, Any]:
 
 @router.get("/cases")
 def list_cases(
-    state: str | None = Query(None, max_length=20, description="A case state, or 'open' for every open state."),
+    state: str | None = Query(None, max_length=20, description="A case state, or 'live' for every state needing work."),
     fraud_type: FraudType | None = None,
     tenant: str | None = Query(None, max_length=200),
     limit: int = Query(100, ge=1, le=1000),
@@ -43,8 +43,8 @@ def list_cases(
     ctx: Context = Depends(get_ctx),
 ) -> dict[str, Any]:
     with ctx.store.read() as s:
-        cases = repos.list_cases(s, state=state, fraud_type=fraud_type.value if fraud_type else None,
-                                 tenant_key=tenant, limit=limit, offset=offset)
+        cases = casework.queue(s, state=state, fraud_type=fraud_type.value if fraud_type else None,
+                               tenant_key=tenant, limit=limit, offset=offset)
         return {"items": [case_summary(c) for c in cases], "limit": limit, "offset": offset}
 
 
