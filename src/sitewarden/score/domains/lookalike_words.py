@@ -44,7 +44,7 @@ INFRASTRUCTURE = _words(
     wsdvs.com wswebcdn.com wscdns.com chinanetcenter.com ks-cdn.com kunlunca.com alikunlun.com
     cdngslb.com tdnsv5.com cdntip.com dnsv1.com bytefcdn-ttpus.com bytegeo.akadns.net ttdns2.com
     bytewlb.akadns.net queniuaa.com queniucf.com qiniudns.com omtrdc.net azionedge.net azionedge.com
-    translate.goog
+    translate.goog googleapis.com elb.amazonaws.com
     """
 )
 # Cheap or much-abused TLDs (dnstwist's abused list, maltrail's suspicious TLDs, Spamhaus-style rankings).
