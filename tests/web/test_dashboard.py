@@ -157,3 +157,26 @@ def test_admin_pages_manage_users_and_show_tokens_once(ui: TestClient, ctx: Cont
     assert "disabled" in post("/admin/users/carol/active", active="no").headers["location"]
     assert TestClient(ui.app).get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     assert "cannot+disable+yourself" in post("/admin/users/root/active", active="no").headers["location"]
+
+
+def test_dashboard_errors_are_html_pages_or_htmx_fragments_api_errors_stay_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from sitewarden.settings import load_settings
+    from sitewarden.store import migrate
+    from sitewarden.web.app import create_app
+    from sitewarden.work.api import Context
+
+    settings = load_settings(var_dir=tmp_path / "var")
+    ctx = Context.from_settings(settings)
+    migrate.upgrade(ctx.store)
+    client = TestClient(create_app(settings, ctx))
+    page = client.get("/no/such/page/<script>alert(1)</script>")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<script>alert(1)</script>" not in page.text and "404" in page.text
+    fragment = client.get("/no/such/page", headers={"HX-Request": "true"})
+    assert fragment.status_code == 404 and fragment.text.startswith('<p class="error"')
+    api = client.get("/api/v1/no/such")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    login = client.get("/cases", follow_redirects=False)
+    assert login.status_code == 303 and login.headers["location"].startswith("/login")

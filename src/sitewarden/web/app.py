@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import importlib
 import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sitewarden import __version__
 from sitewarden.pipeline import close_resources
 from sitewarden.settings import Settings, get_settings
 from sitewarden.web import api, ui
+from sitewarden.web.auth import is_api_path
+from sitewarden.web.ui.render import templates
 from sitewarden.work.api import Context
 from sitewarden.work.inprocess import Worker
 
@@ -58,6 +66,17 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None, *, 
     app.include_router(ui.router)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return await _error_response(request, exc.status_code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if is_api_path(request):
+            return await request_validation_exception_handler(request, exc)
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or 'request'}: {e['msg']}" for e in exc.errors())
+        return await _error_response(request, 422, problems, None)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
         response: Response = await call_next(request)
@@ -68,3 +87,19 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None, *, 
         return response
 
     return app
+
+
+async def _error_response(request: Request, status: int, detail: str, headers: dict[str, str] | None) -> Response:
+    """JSON for the API; for the dashboard an HTML page, or an escaped fragment that htmx swaps in."""
+    if is_api_path(request) or status < 400:
+        return await http_exception_handler(request, StarletteHTTPException(status, detail, headers))
+    if request.headers.get("HX-Request"):
+        body = f'<p class="error" role="alert">{html.escape(detail)}</p>'
+        return HTMLResponse(body, status_code=status, headers=headers)
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    response = templates.TemplateResponse(
+        request, "error.html", {"request": request, "who": None, "status_code": status, "phrase": phrase,
+                                "detail": detail}, status_code=status,
+    )
+    response.headers.update(headers or {})
+    return response
