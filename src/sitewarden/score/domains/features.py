@@ -17,6 +17,7 @@ import numpy as np
 
 from sitewarden.normalise.domains import HostInfo
 from sitewarden.score.brands import BrandCatalogue
+from sitewarden.score.domains import lookalike
 
 # --- character codes: 0 is padding / word boundary ------------------------------------------------------
 ALPHABET = 40
@@ -28,32 +29,177 @@ _HYPHEN = 37
 _DOT = 39
 _VOWELS = np.zeros(ALPHABET, dtype=bool)
 _VOWELS[[1, 5, 9, 15, 21]] = True
-NGRAMS = ALPHABET**3
+NGRAMS = ALPHABET**3  # 3-grams are indexed exactly
+HASHED = 1 << 17  # 4-grams are hashed into this many buckets
+MAX_WIDTH = 64  # characters of a name that the character-level features look at
 
 # --- keyword families (substring hits in the host without its suffix) ------------------------------------
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "kw_phish": (
-        "login", "logon", "signin", "sign-in", "secure", "account", "verify", "verif", "update", "confirm",
-        "support", "service", "auth", "password", "recover", "unlock", "billing", "invoice", "payment",
-        "refund", "claim", "suspend", "alert", "security", "official", "helpdesk", "webmail", "wallet",
-        "validate", "restore", "connect", "dapp", "airdrop", "reward", "bonus", "gift", "prize", "promo",
-        "delivery", "parcel", "tracking", "customs", "toll", "banking", "online", "portal", "access",
-        "authorize", "activation", "reactivat", "session", "identity", "notice", "cancel",
+        "login",
+        "logon",
+        "signin",
+        "sign-in",
+        "secure",
+        "account",
+        "verify",
+        "verif",
+        "update",
+        "confirm",
+        "support",
+        "service",
+        "auth",
+        "password",
+        "recover",
+        "unlock",
+        "billing",
+        "invoice",
+        "payment",
+        "refund",
+        "claim",
+        "suspend",
+        "alert",
+        "security",
+        "official",
+        "helpdesk",
+        "webmail",
+        "wallet",
+        "validate",
+        "restore",
+        "connect",
+        "dapp",
+        "airdrop",
+        "reward",
+        "bonus",
+        "gift",
+        "prize",
+        "promo",
+        "delivery",
+        "parcel",
+        "tracking",
+        "customs",
+        "toll",
+        "banking",
+        "online",
+        "portal",
+        "access",
+        "authorize",
+        "activation",
+        "reactivat",
+        "session",
+        "identity",
+        "notice",
+        "cancel",
     ),
     "kw_pinyin": (
-        "touzi", "licai", "jinrong", "daikuan", "jiekuan", "kefu", "huiyuan", "fanli", "shuadan", "jianzhi",
-        "zhuanqian", "caipiao", "bocai", "yule", "qipai", "duchang", "xianjin", "jiaoyi", "qianbao", "zhifu",
-        "yinhang", "gongan", "jingcha", "fayuan", "zhengquan", "gupiao", "qihuo", "waihui", "huangjin",
-        "baoxian", "hongbao", "jiangli", "zhongjiang", "tuikuan", "guanfang", "zaixian", "shouji", "dianxin",
-        "yidong", "liantong", "kuaidi", "wuliu", "jiaotong", "gonghang", "nonghang", "jianhang", "zhaohang",
-        "weixin", "zhifubao", "taobao", "jingdong", "pinduoduo", "shenfen", "anquan", "renzheng", "buzhu",
-        "butie", "yibao", "shebao", "etc", "hk", "yuebao", "dai", "qian", "cai", "bao", "fu", "jin",
+        "touzi",
+        "licai",
+        "jinrong",
+        "daikuan",
+        "jiekuan",
+        "kefu",
+        "huiyuan",
+        "fanli",
+        "shuadan",
+        "jianzhi",
+        "zhuanqian",
+        "caipiao",
+        "bocai",
+        "yule",
+        "qipai",
+        "duchang",
+        "xianjin",
+        "jiaoyi",
+        "qianbao",
+        "zhifu",
+        "yinhang",
+        "gongan",
+        "jingcha",
+        "fayuan",
+        "zhengquan",
+        "gupiao",
+        "qihuo",
+        "waihui",
+        "huangjin",
+        "baoxian",
+        "hongbao",
+        "jiangli",
+        "zhongjiang",
+        "tuikuan",
+        "guanfang",
+        "zaixian",
+        "shouji",
+        "dianxin",
+        "yidong",
+        "liantong",
+        "kuaidi",
+        "wuliu",
+        "jiaotong",
+        "gonghang",
+        "nonghang",
+        "jianhang",
+        "zhaohang",
+        "weixin",
+        "zhifubao",
+        "taobao",
+        "jingdong",
+        "pinduoduo",
+        "shenfen",
+        "anquan",
+        "renzheng",
+        "buzhu",
+        "butie",
+        "yibao",
+        "shebao",
+        "etc",
+        "hk",
+        "yuebao",
+        "dai",
+        "qian",
+        "cai",
+        "bao",
+        "fu",
+        "jin",
     ),
     "kw_invest": (
-        "crypto", "coin", "btc", "eth", "usdt", "trx", "defi", "swap", "nft", "forex", "fx", "trade",
-        "invest", "capital", "exchange", "finance", "market", "profit", "asset", "token", "bitcoin", "mining",
-        "stake", "yield", "fund", "wealth", "global", "pro", "ex", "bit", "chain", "block", "futures",
-        "stock", "gold", "hold", "quant", "ai",
+        "crypto",
+        "coin",
+        "btc",
+        "eth",
+        "usdt",
+        "trx",
+        "defi",
+        "swap",
+        "nft",
+        "forex",
+        "fx",
+        "trade",
+        "invest",
+        "capital",
+        "exchange",
+        "finance",
+        "market",
+        "profit",
+        "asset",
+        "token",
+        "bitcoin",
+        "mining",
+        "stake",
+        "yield",
+        "fund",
+        "wealth",
+        "global",
+        "pro",
+        "ex",
+        "bit",
+        "chain",
+        "block",
+        "futures",
+        "stock",
+        "gold",
+        "hold",
+        "quant",
+        "ai",
     ),
     "kw_gamble": ("bet", "casino", "slot", "poker", "bingo", "lottery", "game", "win", "vip", "play", "club"),
     "kw_shop": ("shop", "store", "outlet", "sale", "deal", "discount", "buy", "cheap", "mall", "boutique"),
@@ -73,40 +219,71 @@ _KEYWORDS = _automaton()
 
 # --- feature names, in matrix column order ---------------------------------------------------------------
 BASE_FEATURES = (
-    "host_len", "n_labels", "sub_labels", "sub_len", "sld_len", "max_label_len", "suffix_labels",
-    "is_private_suffix", "is_ip", "is_punycode", "digit_ratio", "sld_digits", "sld_hyphens", "sub_hyphens",
-    "sub_digits", "vowel_ratio", "char_switches", "sld_entropy", "host_entropy", "tld_prior",
-    "suffix_prior", "sld_ngram_mean", "sld_ngram_min", "sld_ngram_max", "sub_ngram_mean", "sub_ngram_max",
-    *(f"{family}_hits" for family in KEYWORDS), "kw_longest", "kw_in_sub",
+    "host_len",
+    "n_labels",
+    "sub_labels",
+    "sub_len",
+    "sld_len",
+    "max_label_len",
+    "suffix_labels",
+    "is_private_suffix",
+    "is_ip",
+    "is_punycode",
+    "digit_ratio",
+    "sld_digits",
+    "sld_hyphens",
+    "sub_hyphens",
+    "sub_digits",
+    "vowel_ratio",
+    "char_switches",
+    "sld_entropy",
+    "host_entropy",
+    "tld_prior",
+    "suffix_prior",
+    "sld_ngram_mean",
+    "sld_ngram_min",
+    "sld_ngram_max",
+    "sub_ngram_mean",
+    "sub_ngram_max",
+    "sld_ngram4_mean",
+    "sld_ngram4_min",
+    "sld_ngram4_max",
+    "sub_ngram4_mean",
+    "sub_ngram4_max",
+    *(f"{family}_hits" for family in KEYWORDS),
+    "kw_longest",
+    "kw_in_sub",
 )
 
 
 @dataclass(frozen=True, slots=True)
 class LexicalPriors:
     """What the features learn from training data: log-odds of fraud per TLD and per public suffix, and a
-    smoothed log-likelihood ratio (fraud vs benign) for every character 3-gram."""
+    smoothed log-likelihood ratio (fraud vs benign) for every character 3-gram and hashed 4-gram."""
 
     tld: dict[str, float]
     suffix: dict[str, float]
     ngram: np.ndarray  # float32, length NGRAMS
+    ngram4: np.ndarray  # float32, length HASHED
 
     def to_json(self) -> dict[str, Any]:
-        nz = np.flatnonzero(self.ngram)
-        return {
-            "tld": {k: round(v, 4) for k, v in sorted(self.tld.items())},
-            "suffix": {k: round(v, 4) for k, v in sorted(self.suffix.items())},
-            "ngram_index": nz.tolist(),
-            "ngram_value": [round(float(v), 3) for v in self.ngram[nz]],
+        out: dict[str, Any] = {
+            "tld": dict(sorted(self.tld.items())),
+            "suffix": dict(sorted(self.suffix.items())),
         }
+        for name, table in (("ngram", self.ngram), ("ngram4", self.ngram4)):
+            out[name] = [round(v, 2) if v else 0 for v in table.tolist()]
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LexicalPriors:
-        ngram = np.zeros(NGRAMS, dtype=np.float32)
-        index = np.asarray(data["ngram_index"], dtype=np.int64)
-        if index.size and (index.min() < 0 or index.max() >= NGRAMS):
-            raise ValueError("lexical priors: n-gram index out of range")
-        ngram[index] = np.asarray(data["ngram_value"], dtype=np.float32)
-        return cls(dict(data["tld"]), dict(data["suffix"]), ngram)
+        tables = []
+        for name, size in (("ngram", NGRAMS), ("ngram4", HASHED)):
+            table = np.asarray(data[name], dtype=np.float32)
+            if table.shape != (size,):
+                raise ValueError(f"lexical priors: {name} must be a list of {size} numbers")
+            tables.append(table)
+        return cls(dict(data["tld"]), dict(data["suffix"]), *tables)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,23 +321,31 @@ def _strip_www(sub: str) -> str:
 
 
 def codes(strings: Sequence[str]) -> np.ndarray:
-    """Matrix of character codes, one row per string, padded with 0 on both sides and at the end."""
-    width = max((len(s) for s in strings), default=0)
-    raw = np.array([s.encode("ascii", "replace") for s in strings], dtype=f"S{max(width, 1)}")
+    """Matrix of character codes, one row per string, padded with 0 on both sides and at the end. Only the
+    first MAX_WIDTH characters are coded: one very long name must not widen the whole chunk's matrix."""
+    width = min(max((len(s) for s in strings), default=0), MAX_WIDTH)
+    raw = np.array([s[:MAX_WIDTH].encode("ascii", "replace") for s in strings], dtype=f"S{max(width, 1)}")
     mat = np.zeros((len(strings), width + 2), dtype=np.int32)
     if width:
         mat[:, 1:-1] = _CODES[raw.view(np.uint8).reshape(len(strings), -1)]
     return mat
 
 
-def ngram_ids(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """3-gram ids centred on each character position, and the mask of positions that hold a character."""
-    ids = mat[:, :-2] * (ALPHABET * ALPHABET) + mat[:, 1:-1] * ALPHABET + mat[:, 2:]
-    return ids, mat[:, 1:-1] != 0
+def ngram_ids(mat: np.ndarray, order: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """n-gram ids (order 3: exact; order 4: hashed into HASHED buckets) along the padded matrix, and the
+    mask of those whose inner characters are real (so each word boundary counts once per side)."""
+    if order == 3:
+        return mat[:, :-2] * (ALPHABET * ALPHABET) + mat[:, 1:-1] * ALPHABET + mat[:, 2:], mat[:, 1:-1] != 0
+    wide = mat.astype(np.int64)
+    ids = wide[:, :-3] * ALPHABET**3 + wide[:, 1:-2] * ALPHABET**2 + wide[:, 2:-1] * ALPHABET + wide[:, 3:]
+    hashed = ((ids * 2654435761) & 0xFFFFFFFF) >> (33 - HASHED.bit_length())
+    return hashed, (mat[:, 1:-2] != 0) & (mat[:, 2:-1] != 0)
 
 
-def _ngram_stats(mat: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    ids, mask = ngram_ids(mat)
+def _ngram_stats(
+    mat: np.ndarray, table: np.ndarray, order: int = 3
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ids, mask = ngram_ids(mat, order)
     vals = table[ids]
     n = mask.sum(axis=1)
     safe = np.maximum(n, 1)
@@ -210,30 +395,57 @@ def base_matrix(parts: Parts, priors: LexicalPriors) -> np.ndarray:
     """The lexical feature matrix (columns in BASE_FEATURES order) for one chunk of hosts."""
     n = len(parts.sld)
     host, sld, sub = codes(parts.host), codes(parts.sld), codes(parts.sub)
-    host_len = (host != 0).sum(axis=1)
-    sld_len = (sld != 0).sum(axis=1)
-    sub_len = (sub != 0).sum(axis=1)
+    host_len = np.fromiter(map(len, parts.host), dtype=np.float32, count=n)
+    sld_len = np.fromiter(map(len, parts.sld), dtype=np.float32, count=n)
+    sub_len = np.fromiter(map(len, parts.sub), dtype=np.float32, count=n)
     letters = _count(host, 1, 26)
     is_digit = (host >= _DIGIT[0]) & (host <= _DIGIT[1])
     is_letter = (host >= 1) & (host <= 26)
     switches = ((is_digit[:, 1:] & is_letter[:, :-1]) | (is_letter[:, 1:] & is_digit[:, :-1])).sum(axis=1)
     vowels = _VOWELS[host].sum(axis=1)
     sub_labels = np.where(sub_len > 0, (sub == _DOT).sum(axis=1) + 1, 0)
-    suffix_labels = np.fromiter((s.count(".") + 1 if s else 0 for s in parts.suffix), dtype=np.float32, count=n)
+    suffix_labels = np.fromiter(
+        (s.count(".") + 1 if s else 0 for s in parts.suffix), dtype=np.float32, count=n
+    )
     label_max = np.fromiter(
         (max(len(x) for x in h.split(".")) for h in parts.host), dtype=np.float32, count=n
     )
     sld_mean, sld_min, sld_max = _ngram_stats(sld, priors.ngram)
     sub_mean, _sub_min, sub_max = _ngram_stats(sub, priors.ngram)
+    sld4_mean, sld4_min, sld4_max = _ngram_stats(sld, priors.ngram4, 4)
+    sub4_mean, _sub4_min, sub4_max = _ngram_stats(sub, priors.ngram4, 4)
     cols = [
-        host_len, sub_labels + 1 + suffix_labels, sub_labels, sub_len, sld_len, label_max, suffix_labels,
-        parts.private, parts.ip,
+        host_len,
+        sub_labels + 1 + suffix_labels,
+        sub_labels,
+        sub_len,
+        sld_len,
+        label_max,
+        suffix_labels,
+        parts.private,
+        parts.ip,
         np.fromiter(("xn--" in h for h in parts.host), dtype=bool, count=n),
         is_digit.sum(axis=1) / np.maximum(host_len, 1),
-        _count(sld, *_DIGIT), (sld == _HYPHEN).sum(axis=1), (sub == _HYPHEN).sum(axis=1), _count(sub, *_DIGIT),
-        vowels / np.maximum(letters, 1), switches, _entropy(sld), _entropy(host),
-        _lookup(parts.tld, priors.tld), _lookup(parts.suffix, priors.suffix),
-        sld_mean, sld_min, sld_max, sub_mean, sub_max,
+        _count(sld, *_DIGIT),
+        (sld == _HYPHEN).sum(axis=1),
+        (sub == _HYPHEN).sum(axis=1),
+        _count(sub, *_DIGIT),
+        vowels / np.maximum(letters, 1),
+        switches,
+        _entropy(sld),
+        _entropy(host),
+        _lookup(parts.tld, priors.tld),
+        _lookup(parts.suffix, priors.suffix),
+        sld_mean,
+        sld_min,
+        sld_max,
+        sub_mean,
+        sub_max,
+        sld4_mean,
+        sld4_min,
+        sld4_max,
+        sub4_mean,
+        sub4_max,
     ]
     mat = np.empty((n, len(BASE_FEATURES)), dtype=np.float32)
     for j, col in enumerate(cols):
@@ -255,23 +467,24 @@ def log_odds(keys: Iterable[str], labels: np.ndarray, smoothing: float = 20.0) -
     out = {}
     for key, n in total.items():
         p = (fraud[key] + smoothing * base) / (n + smoothing)
-        out[key] = float(np.log(p / (1 - p))) - base_logit
+        out[key] = round(float(np.log(p / (1 - p))) - base_logit, 4)
     return out
 
 
-def ngram_counts(strings: Sequence[str]) -> np.ndarray:
-    """Counts of each 3-gram over a list of strings (the sufficient statistic of the n-gram table)."""
-    ids, mask = ngram_ids(codes(strings))
-    return np.bincount(ids[mask], minlength=NGRAMS).astype(np.float64)
+def ngram_counts(strings: Sequence[str], order: int = 3) -> np.ndarray:
+    """Counts of each n-gram id over a list of strings (the sufficient statistic of an n-gram table)."""
+    ids, mask = ngram_ids(codes(strings), order)
+    return np.bincount(ids[mask], minlength=NGRAMS if order == 3 else HASHED).astype(np.float64)
 
 
 def ngram_table(fraud_counts: np.ndarray, benign_counts: np.ndarray, alpha: float = 0.5) -> np.ndarray:
-    """Smoothed per-3-gram log-likelihood ratio, fraud over benign; grams seen rarely are zeroed."""
-    pf = (fraud_counts + alpha) / (fraud_counts.sum() + alpha * NGRAMS)
-    pb = (benign_counts + alpha) / (benign_counts.sum() + alpha * NGRAMS)
+    """Smoothed per-n-gram log-likelihood ratio, fraud over benign; grams seen rarely are zeroed."""
+    size = len(fraud_counts)
+    pf = (fraud_counts + alpha) / (fraud_counts.sum() + alpha * size)
+    pb = (benign_counts + alpha) / (benign_counts.sum() + alpha * size)
     llr = np.log(pf / pb)
     llr[(fraud_counts + benign_counts) < 3] = 0.0
-    return llr.astype(np.float32)
+    return np.round(llr, 2).astype(np.float32)  # as shipped in JSON, so training sees what scoring sees
 
 
 # --- brand tokens ------------------------------------------------------------------------------------------
@@ -315,3 +528,15 @@ class BrandTokens:
             out[row, 2] = max(in_sld, in_sub)
             out[row, 3] = in_sld == len(sld) or sld in self.short
         return out
+
+
+LOOKALIKE_FEATURES = lookalike.FEATURE_NAMES
+
+
+def lookalike_matrix(infos: Sequence[HostInfo], catalogue: BrandCatalogue) -> np.ndarray:
+    """The look-alike detectors' numeric features (strongest weight per family, count), one row per host."""
+    out = np.zeros((len(infos), len(LOOKALIKE_FEATURES)), dtype=np.float32)
+    for row, info in enumerate(infos):
+        values = lookalike.features(info, catalogue)
+        out[row] = [values[name] for name in LOOKALIKE_FEATURES]
+    return out

@@ -20,10 +20,12 @@ import numpy as np
 from sitewarden.normalise.domains import HostInfo
 from sitewarden.score.brands import BrandCatalogue, default_catalogue
 from sitewarden.score.domains import features as F
+from sitewarden.score.domains.explain import PathTable
 
 MODEL_TEXT = files("sitewarden") / "data" / "domain_model.txt"
 MODEL_META = files("sitewarden") / "data" / "domain_model.json"
 CHUNK = 8192
+FEATURE_NAMES = F.BASE_FEATURES + F.BRAND_FEATURES + F.LOOKALIKE_FEATURES
 
 
 class ModelError(ValueError):
@@ -38,7 +40,9 @@ class DomainModel:
     thresholds: dict[str, float] = field(default_factory=dict)
     catalogue: BrandCatalogue | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    combine: str = "model"  # or "noisy_or" of the model probability and the look-alike weights
     _brands: F.BrandTokens | None = None
+    _paths: PathTable | None = None
 
     @classmethod
     def features_only(cls, priors: F.LexicalPriors, catalogue: BrandCatalogue | None = None) -> DomainModel:
@@ -46,14 +50,20 @@ class DomainModel:
         return cls(booster=None, priors=priors, catalogue=catalogue)
 
     @property
+    def brand_catalogue(self) -> BrandCatalogue:
+        if self.catalogue is None:
+            self.catalogue = default_catalogue()
+        return self.catalogue
+
+    @property
     def brand_tokens(self) -> F.BrandTokens:
         if self._brands is None:
-            self._brands = F.BrandTokens(self.catalogue if self.catalogue is not None else default_catalogue())
+            self._brands = F.BrandTokens(self.brand_catalogue)
         return self._brands
 
     @property
     def feature_names(self) -> tuple[str, ...]:
-        return F.BASE_FEATURES + F.BRAND_FEATURES
+        return FEATURE_NAMES
 
     def features(self, infos: Sequence[HostInfo]) -> np.ndarray:
         """Feature matrix (float32, one row per host) computed in chunks."""
@@ -61,7 +71,15 @@ class DomainModel:
         for start in range(0, len(infos), CHUNK):
             chunk = infos[start : start + CHUNK]
             parts = F.Parts.of(chunk)
-            blocks.append(np.hstack([F.base_matrix(parts, self.priors), self.brand_tokens.matrix(parts, chunk)]))
+            blocks.append(
+                np.hstack(
+                    [
+                        F.base_matrix(parts, self.priors),
+                        self.brand_tokens.matrix(parts, chunk),
+                        F.lookalike_matrix(chunk, self.brand_catalogue),
+                    ]
+                )
+            )
         if not blocks:
             return np.zeros((0, len(self.feature_names)), dtype=np.float32)
         return np.vstack(blocks)
@@ -80,30 +98,41 @@ class DomainModel:
         return 1.0 / (1.0 + np.exp(-(a * margin + b)))
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
-        """Per-feature SHAP contributions to the raw margin (last column: the expected value)."""
-        return np.asarray(self._require_booster().predict(x, pred_contrib=True, num_threads=1))
+        """Per-feature path contributions to the raw margin (last column: the bias); see explain.py."""
+        booster = self._require_booster()
+        if self._paths is None:
+            self._paths = PathTable.of(booster)
+        return self._paths.explain(booster, x)
 
     def top_factors(self, row: np.ndarray, contrib: np.ndarray, k: int = 4) -> list[dict[str, Any]]:
         """The k features that pushed this row most towards fraud, with their values."""
-        order = np.argsort(-contrib[:-1])[:k]
+        order = np.argpartition(-contrib[:-1], k)[:k]
+        order = order[np.argsort(-contrib[order])].tolist()
+        values, weights = row.tolist(), contrib.tolist()
         return [
-            {"feature": self.feature_names[j], "value": round(float(row[j]), 3), "contribution": round(float(contrib[j]), 3)}
+            {"feature": FEATURE_NAMES[j], "value": round(values[j], 3), "contribution": round(weights[j], 3)}
             for j in order
-            if contrib[j] > 0
+            if weights[j] > 0
         ]
 
-    def meta_json(self, meta: dict[str, Any]) -> dict[str, Any]:
-        return {
+    def meta_text(self, meta: dict[str, Any]) -> str:
+        """domain_model.json: readable metadata (data, split, metrics) first, then the priors on one line
+        (they are ~200k numbers)."""
+        head = {
             "format": 1,
             "features": list(self.feature_names),
             "calibration": {"method": "platt", "a": self.calibration[0], "b": self.calibration[1]},
             "thresholds": self.thresholds,
-            "priors": self.priors.to_json(),
+            "combine": self.combine,
             **meta,
         }
+        priors = json.dumps(self.priors.to_json(), separators=(",", ":"))
+        return json.dumps(head, indent=1)[:-2] + f',\n "priors": {priors}\n}}\n'
 
     @classmethod
-    def from_texts(cls, model_text: str, meta_text: str, catalogue: BrandCatalogue | None = None) -> DomainModel:
+    def from_texts(
+        cls, model_text: str, meta_text: str, catalogue: BrandCatalogue | None = None
+    ) -> DomainModel:
         """Build a model from the text of domain_model.txt and domain_model.json; raises ModelError."""
         try:
             meta = json.loads(meta_text)
@@ -113,7 +142,9 @@ class DomainModel:
             booster = lgb.Booster(model_str=model_text)
         except (ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as exc:
             raise ModelError(f"domain model files are malformed: {exc}") from None
-        model = cls(booster, priors, calibration, thresholds, catalogue, meta)
+        model = cls(booster, priors, calibration, thresholds, catalogue, meta, meta.get("combine", "model"))
+        if model.combine not in ("model", "noisy_or"):
+            raise ModelError(f"domain model: unknown combine rule {model.combine!r}")
         if list(meta.get("features", [])) != list(model.feature_names) or booster.num_feature() != len(
             model.feature_names
         ):
@@ -121,7 +152,9 @@ class DomainModel:
         return model
 
 
-def fit_platt(margin: np.ndarray, labels: np.ndarray, weights: np.ndarray, steps: int = 50) -> tuple[float, float]:
+def fit_platt(
+    margin: np.ndarray, labels: np.ndarray, weights: np.ndarray, steps: int = 50
+) -> tuple[float, float]:
     """Weighted logistic regression of labels on the raw margin (Newton's method), i.e. Platt scaling."""
     a, b = 1.0, 0.0
     y = labels.astype(np.float64)
@@ -144,5 +177,7 @@ def load_model() -> DomainModel:
     try:
         text, meta = MODEL_TEXT.read_text(encoding="utf-8"), MODEL_META.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ModelError(f"shipped domain model not found ({exc}); run `sitewarden model train-domains`") from None
+        raise ModelError(
+            f"shipped domain model not found ({exc}); run `sitewarden model train-domains`"
+        ) from None
     return DomainModel.from_texts(text, meta)
