@@ -201,6 +201,7 @@ def test_with_overrides_for_api_payloads(catalogue: BrandCatalogue) -> None:
         (_brand(domains=["bad..domain"]), r"field 'domains'\[0\]: host 'bad..domain'"),
         (_brand(keywords=["Acme Hosting"]), r"field 'keywords' entry 'acme hosting'"),
         (_brand(pinyin=["ai ke mi"]), r"field 'pinyin' entry"),
+        (_brand(keywords=["acmehosting", "login"]), r"field 'keywords' entry 'login' is an ordinary word"),
         (_brand(country="China"), r"field 'country' must be null or a two-letter"),
         (_brand(colour="red"), r"unknown field\(s\) \['colour'\]"),
     ],

@@ -21,6 +21,7 @@ import ahocorasick
 
 from sitewarden.normalise.domains import parse_host
 from sitewarden.normalise.urls import InvalidInput
+from sitewarden.score.domains.lookalike_words import VOCABULARY
 
 CATALOGUE_PATH = files("sitewarden") / "data" / "brands.json"
 CATEGORIES = frozenset(
@@ -110,6 +111,12 @@ def brand_from_dict(entry: Any, where: str = "brand") -> Brand:
     keywords = [k.lower() for k in _str_list(entry, "keywords", where)]
     pinyin = [p.lower() for p in _str_list(entry, "pinyin", where)]
     for field, tokens in (("keywords", keywords), ("pinyin", pinyin)):
+        common = next((t for t in tokens if t in VOCABULARY), None)
+        if common is not None:
+            raise BrandError(
+                f"{where}: field '{field}' entry {common!r} is an ordinary word of domain names; it would "
+                "flag unrelated domains (use a distinctive token)"
+            )
         bad = next((t for t in tokens if not _KEYWORD.match(t)), None)
         if bad is not None:
             raise BrandError(
