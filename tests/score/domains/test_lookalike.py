@@ -144,7 +144,9 @@ def test_operator_brand_is_protected(catalogue: BrandCatalogue) -> None:
 
 
 def test_nearest_brand_and_features(catalogue: BrandCatalogue) -> None:
-    assert nearest_brand(parse_host("instagarm.com"), catalogue) == ("instagram", 1, "typo.transposition")
+    assert nearest_brand(parse_host("instagarm.com"), catalogue) == ("instagram", 2, "typo.transposition")
+    assert nearest_brand(parse_host("metamsk.io"), catalogue) == ("metamask", 1, "typo.omission")
+    assert nearest_brand(parse_host("micros0ftonline.org"), catalogue) == ("microsoft", 1, "homoglyph")
     assert nearest_brand(parse_host("icbc-kefu.com"), catalogue) == ("icbc", 0, "combosquat")
     assert nearest_brand(parse_host("example.com"), catalogue) == (None, -1, "")
     row = features(parse_host("icbc-kefu.com"), catalogue)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import ahocorasick
+from rapidfuzz.distance import Levenshtein
 
 from sitewarden.domain.models import FraudType, Signal
 from sitewarden.normalise.domains import HostInfo, parse_host
@@ -164,9 +165,14 @@ def _tld_swap(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
     yield _signal("tld_swap", weight, brand, why, official_domain=official)
 
 
-def _typo_signal(brand: Brand, official: str, kind: str, weight: float, why: str) -> Signal:
+def _typo_signal(
+    brand: Brand, official: str, kind: str, weight: float, why: str, seen: str, label: str
+) -> Signal:
     name = "homoglyph" if kind == "homoglyph" else f"typo.{kind}"
-    return _signal(name, weight, brand, why, official_domain=official, kind=kind)
+    distance = Levenshtein.distance(seen, label)
+    return _signal(
+        name, weight, brand, why, official_domain=official, kind=kind, imitates=label, distance=distance
+    )
 
 
 def _typo(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
@@ -176,9 +182,8 @@ def _typo(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
         (brand, official, label), kind = hit  # type: ignore[misc]
         # typos of 6-7 letter names often are other real names (chanel/channel): measured lift ~3 vs ~14
         weight = 0.85 if kind == "homoglyph" or len(label) >= 8 else 0.45
-        yield _typo_signal(
-            brand, official, kind, weight, f"{sld} is a {kind.replace('_', ' ')} typo of {official}"
-        )
+        why = f"{sld} is a {kind.replace('_', ' ')} typo of {official}"
+        yield _typo_signal(brand, official, kind, weight, why, sld, label)
         return
     if "-" not in sld:
         return
@@ -190,9 +195,9 @@ def _typo(info: HostInfo, index: LookalikeIndex) -> Iterable[Signal]:
         rest = "-".join(parts[:i] + parts[i + 1 :])
         vocab = _vocabulary_in(rest)
         if vocab is not None and vocab[0] > 0:
-            (brand, official, _), kind = hit  # type: ignore[misc]
+            (brand, official, label), kind = hit  # type: ignore[misc]
             why = f"{sld} contains {part}, a {kind.replace('_', ' ')} typo of {official}, with the words {rest!r}"
-            yield _typo_signal(brand, official, kind, 0.85 if vocab[1] else 0.7, why)
+            yield _typo_signal(brand, official, kind, 0.85 if vocab[1] else 0.7, why, part, label)
             return
 
 
@@ -334,9 +339,9 @@ def _brand_in_subdomain(info: HostInfo, index: LookalikeIndex) -> Iterable[Signa
     for part in re.split(r"[.-]", sub):  # paypa1.secure-xyz.top: a typo of the brand in the subdomain
         hit = index.typos.get(part) if len(part) >= 6 else None
         if hit is not None:
-            (brand, official, _), kind = hit  # type: ignore[misc]
+            (brand, official, label), kind = hit  # type: ignore[misc]
             why = f"the subdomain of {info.registrable_domain} contains {part}, a {kind.replace('_', ' ')} typo of {official}"
-            yield _typo_signal(brand, official, kind, 0.45, why)
+            yield _typo_signal(brand, official, kind, 0.45, why, part, label)
             break
 
 
@@ -437,13 +442,13 @@ def _brand_in_path(path: str, info: HostInfo, index: LookalikeIndex) -> Iterable
 
 
 def nearest_brand(info: HostInfo, catalogue: BrandCatalogue) -> tuple[str | None, int, str]:
-    """(brand id, edit distance, kind) of the closest brand this host imitates, or (None, -1, "").
-
-    Distance is 0 for exact brand tokens (combosquat, TLD swap, homoglyph, brand in subdomain) and 1 for
-    typo variants; a cheap numeric feature for models."""
+    """(brand id, edit distance, signal name) of the strongest brand imitation in this host, or
+    (None, -1, ""). The distance is the Levenshtein distance from the imitated label for typos (ASCII
+    homoglyphs included), 0 where the brand's name or domain appears as is (combosquat, TLD swap, brand in
+    subdomain, Unicode homoglyph). Only hosts that raise a signal are compared, so this stays cheap."""
     for s in detect(info, catalogue):
         if s.brand is not None:
-            return s.brand, 1 if s.name.startswith("typo.") else 0, s.name
+            return s.brand, int(s.evidence.get("distance", 0)), s.name
     return None, -1, ""
 
 
