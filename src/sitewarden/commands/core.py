@@ -95,6 +95,13 @@ def register(app: typer.Typer) -> None:
         settings = settings_or_exit(fetch_allow_private=True, fetch_allow_any_port=True)
         if port:
             settings = settings.model_copy(update={"port": port})
+        for what, key, bind_port in (("dashboard", "PORT", settings.port),
+                                     ("demo farm", "DEMO_FARM_PORT", settings.demo_farm_port)):
+            problem = _port_problem(settings.host if what == "dashboard" else "127.0.0.1", bind_port)
+            if problem:
+                err.print(f"[red]{what}: cannot listen on port {bind_port} ({problem}); "
+                          f"choose another with SITEWARDEN_{key}=...[/red]")
+                raise typer.Exit(2)
         store = initialise(settings)
         password = _demo_admin(settings, store)
         with running_farm(settings.demo_farm_port) as farm:
@@ -161,6 +168,19 @@ def _demo_admin(settings: Settings, store: Store) -> str:
     if not exists:
         create_user(store, "admin", password, "admin")
     return password
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why binding host:port would fail (in use, not permitted), or None."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 def _serve(settings: Settings, *, run_worker: bool) -> None:
