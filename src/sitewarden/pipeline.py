@@ -20,6 +20,7 @@ from sitewarden.enrich.fetch import FetchResult, fetch
 from sitewarden.enrich.page import PageFacts, analyse
 from sitewarden.normalise.domains import parse_host
 from sitewarden.normalise.urls import InvalidInput
+from sitewarden.score.domains.engine import assess_domain
 from sitewarden.score.pages.combine import PageAssessment, score_page
 from sitewarden.score.pages.kit import kit_hash
 from sitewarden.score.pages.reputation import RelatedFacts
@@ -162,13 +163,12 @@ def store_evidence(blobs: BlobStore, cap: Capture, scan_id: int | None) -> None:
     cap.manifest_sha256 = blobs.put(json.dumps(manifest, sort_keys=True).encode())
 
 
-def domain_assessment(host: str) -> Assessment | None:
+def domain_assessment(host: str, settings: Settings) -> Assessment | None:
     """The domain engine's view of the host, as one more input to the page verdict."""
     try:
-        from sitewarden.score.domains.engine import assess_host
-    except ImportError:
+        return assess_domain(host, settings)
+    except InvalidInput:
         return None
-    return assess_host(host)
 
 
 def assess(
@@ -182,7 +182,7 @@ def assess(
     host = facts.host or subject_of(cap.final_url)
     related = related_for(facts, kit_hash(facts.dom_tokens)) if related_for else None
     result = score_page(
-        facts, host, domain_assessment=domain_assessment(host), other_profile=mobile, related=related,
+        facts, host, domain_assessment=domain_assessment(host, settings), other_profile=mobile, related=related,
         settings=settings,
     )
     return facts, result
