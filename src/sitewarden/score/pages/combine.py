@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sitewarden.domain.models import Assessment, FraudType, Signal, combine_weights, verdict_for
+from sitewarden.domain.models import Assessment, FraudType, Signal, Verdict, combine_weights, verdict_for
 from sitewarden.enrich.page import PageFacts, analyse
 from sitewarden.enrich.page_brands import site_of
 from sitewarden.score.brands import default_catalogue
@@ -26,8 +26,9 @@ from sitewarden.score.pages.reputation import RelatedFacts, reputation_signals
 from sitewarden.score.pages.visual import visual_signals
 from sitewarden.settings import Settings, get_settings
 
-DOMAIN_SIGNAL_FLOOR = 0.2
-DOMAIN_SIGNAL_SCALE = 0.8
+# The domain engine's own verdict (its thresholds sit at its FPR targets), not its raw score, sets the
+# weight: a name it allows says nothing, one it would review or block is evidence alongside the page.
+DOMAIN_VERDICT_WEIGHT = {Verdict.REVIEW: 0.3, Verdict.BLOCK: 0.55}
 
 
 @dataclass(slots=True)
@@ -74,13 +75,13 @@ def summarise(facts: PageFacts) -> dict[str, Any]:
 
 
 def _domain_signal(domain: Assessment | None) -> list[Signal]:
-    if domain is None or domain.score < DOMAIN_SIGNAL_FLOOR:
+    if domain is None or domain.verdict not in DOMAIN_VERDICT_WEIGHT:
         return []
     top = ", ".join(s.name for s in sorted(domain.signals, key=lambda s: -s.weight)[:3])
     return [
         Signal(
             "domain_score",
-            domain.score * DOMAIN_SIGNAL_SCALE,
+            DOMAIN_VERDICT_WEIGHT[domain.verdict],
             f"domain engine scored the name {domain.score:.2f} ({domain.verdict.value}"
             + (f": {top})" if top else ")"),
             fraud_type=domain.fraud_type,
