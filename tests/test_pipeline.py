@@ -136,3 +136,18 @@ def test_rendered_scan_keeps_screenshot_and_sees_script_built_forms(ctx: Context
         assert ctx.blobs.get(manifest["parts"]["screenshot"]).startswith(b"\x89PNG")
         assert "password" in {k for f in scan.facts["forms"] for k in f["input_kinds"]}, (scan.facts["title"], scan.render_note, scan.facts["forms"])
         assert scan.verdict is not None and scan.verdict.verdict != "allow"
+
+
+def test_redirect_to_cloud_metadata_is_refused_and_becomes_a_case(ctx: Context, demo_farm: FarmHandle) -> None:
+    """The farm's go.dwz-jump.top sends visitors to 169.254.169.254: the guard refuses it even with private
+    targets allowed, and the attempt itself is recorded as a reason to review the site."""
+    row = next(r for r in inventory_rows(demo_farm.port) if "go.dwz-jump.top" in r["url"])
+    import_inventory(ctx, io.BytesIO(json.dumps([row]).encode()), "json")
+    asyncio.run(Worker(ctx, 1).run(until_idle=True))
+    with ctx.store.read() as s:
+        scan = s.query(Scan).one()
+        assert scan.status == "failed" and scan.error_kind == "blocked_address"
+        assert scan.verdict is not None and scan.verdict.verdict == "review"
+        assert [r["signal"] for r in scan.verdict.reasons] == ["redirect_to_internal"]
+        assert "169.254.169.254" in scan.verdict.reasons[0]["detail"]
+        assert s.query(Case).one().subject == "go.dwz-jump.top"

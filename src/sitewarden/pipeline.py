@@ -21,6 +21,7 @@ from sitewarden.enrich.page import PageFacts, analyse
 from sitewarden.normalise.domains import parse_host
 from sitewarden.normalise.urls import InvalidInput
 from sitewarden.score.domains.engine import assess_domain
+from sitewarden.score.fetch_outcome import assess_fetch_outcome
 from sitewarden.score.pages.combine import PageAssessment, score_page
 from sitewarden.score.pages.kit import kit_hash
 from sitewarden.score.pages.reputation import RelatedFacts
@@ -220,12 +221,14 @@ async def run_scan(ctx: Context, scan_id: int, *, render: bool | None = None) ->
         }
 
     if d.error is not None and not d.body:
+        outcome = assess_fetch_outcome(d.error_kind, d.error, d.redirects, ctx.settings)
         with ctx.store.write() as s:
             scan = repos.get_scan(s, scan_id)
             assert scan is not None
             _fill_scan(scan, cap, fetch_info)
             scan.status = "failed"
-        return {"scan_id": scan_id, "status": "failed", "error_kind": d.error_kind}
+            decided = _decide(ctx, s, scan, outcome) if outcome else {}
+        return {"scan_id": scan_id, "status": "failed", "error_kind": d.error_kind, **decided}
 
     cert = (d.tls or {}).get("sha256")
 
@@ -239,8 +242,6 @@ async def run_scan(ctx: Context, scan_id: int, *, render: bool | None = None) ->
         )
 
     facts, result = await asyncio.to_thread(assess, cap, ctx.settings, related_for)
-    a = result.assessment
-    reasons = a.reasons()
     with ctx.store.write() as s:
         scan = repos.get_scan(s, scan_id)
         assert scan is not None
@@ -249,30 +250,32 @@ async def run_scan(ctx: Context, scan_id: int, *, render: bool | None = None) ->
         scan.cert_sha256 = cert
         scan.facts = facts.to_dict()
         scan.status = "done"
-        subject = subject_of(cap.desktop.url)
-        fraud_type = a.fraud_type.value if a.fraud_type else None
-        repos.save_verdict(
-            s, scan, subject=subject, verdict=a.verdict.value, score=a.score, fraud_type=fraud_type,
-            brand=a.brand, signals=reasons,
-        )
-        if scan.asset_id:
-            asset = repos.get_asset(s, scan.asset_id)
-            if asset is not None:
-                asset.last_scan_at = utcnow()
-        case_id, policy_notes = None, []
-        if a.verdict != Verdict.ALLOW:
-            asset = repos.get_asset(s, scan.asset_id) if scan.asset_id else None
-            case, created = repos.open_or_append_case(
-                s, tenant=asset.tenant if asset else None, asset_id=scan.asset_id, subject=subject, scan=scan,
-                verdict=a.verdict.value, score=a.score, fraud_type=fraud_type, brand=a.brand,
-            )
-            case_id = case.id
-            if created:
-                repos.audit(s, "system", "case.opened", f"case:{case.id}",
-                            {"subject": subject, "scan_id": scan_id, "verdict": a.verdict.value})
-            policy_notes = enforce.on_new_verdict(s, ctx.settings, case, created)
-    return {"scan_id": scan_id, "status": "done", "verdict": a.verdict.value, "case_id": case_id,
-            "policy": policy_notes}
+        decided = _decide(ctx, s, scan, result.assessment)
+    return {"scan_id": scan_id, "status": "done", **decided}
+
+
+def _decide(ctx: Context, s: Session, scan: Scan, a: Assessment) -> dict[str, Any]:
+    """Store the verdict with its reasons; anything not allowed opens (or adds to) a case for the policy."""
+    subject = subject_of(scan.url)
+    fraud_type = a.fraud_type.value if a.fraud_type else None
+    repos.save_verdict(
+        s, scan, subject=subject, verdict=a.verdict.value, score=a.score, fraud_type=fraud_type, brand=a.brand,
+        signals=a.reasons(),
+    )
+    asset = repos.get_asset(s, scan.asset_id) if scan.asset_id else None
+    if asset is not None:
+        asset.last_scan_at = utcnow()
+    if a.verdict == Verdict.ALLOW:
+        return {"verdict": a.verdict.value, "case_id": None, "policy": []}
+    case, created = repos.open_or_append_case(
+        s, tenant=asset.tenant if asset else None, asset_id=scan.asset_id, subject=subject, scan=scan,
+        verdict=a.verdict.value, score=a.score, fraud_type=fraud_type, brand=a.brand,
+    )
+    if created:
+        repos.audit(s, "system", "case.opened", f"case:{case.id}",
+                    {"subject": subject, "scan_id": scan.id, "verdict": a.verdict.value})
+    notes = enforce.on_new_verdict(s, ctx.settings, case, created)
+    return {"verdict": a.verdict.value, "case_id": case.id, "policy": notes}
 
 
 def _fill_scan(scan: Scan, cap: Capture, fetch_info: dict[str, Any]) -> None:
@@ -289,10 +292,9 @@ def _fill_scan(scan: Scan, cap: Capture, fetch_info: dict[str, Any]) -> None:
     scan.finished_at = utcnow()
 
 
-def scan_record(cap: Capture, facts: PageFacts | None, result: PageAssessment | None) -> dict[str, Any]:
+def scan_record(cap: Capture, facts: PageFacts | None, a: Assessment | None, kit: str | None = None) -> dict[str, Any]:
     """The public shape of a scan, shared by the CLI and the API."""
     d = cap.desktop
-    a = result.assessment if result else None
     return {
         "url": d.url,
         "final_url": cap.final_url,
@@ -301,7 +303,7 @@ def scan_record(cap: Capture, facts: PageFacts | None, result: PageAssessment | 
         "fraud_type": a.fraud_type.value if a and a.fraud_type else None,
         "brand": a.brand if a else None,
         "reasons": a.reasons() if a else [],
-        "kit_hash": result.kit_hash if result else None,
+        "kit_hash": kit,
         "title": facts.title if facts else None,
         "http_status": d.status,
         "redirects": d.redirects,
@@ -318,10 +320,11 @@ async def scan_now(ctx: Context, url: str, *, render: bool | None = None, pin_ip
     """An ad-hoc scan outside the queue (CLI): capture, keep evidence, score, return the record."""
     cap = await capture(ctx, url, pin_ip=pin_ip, render=render)
     await asyncio.to_thread(store_evidence, ctx.blobs, cap, None)
-    if cap.desktop.error is not None and not cap.desktop.body:
-        return scan_record(cap, None, None)
+    d = cap.desktop
+    if d.error is not None and not d.body:
+        return scan_record(cap, None, assess_fetch_outcome(d.error_kind, d.error, d.redirects, ctx.settings))
     facts, result = await asyncio.to_thread(assess, cap, ctx.settings, None)
-    return scan_record(cap, facts, result)
+    return scan_record(cap, facts, result.assessment, result.kit_hash)
 
 
 def scan_saved_page(ctx: Context, html: bytes, as_url: str) -> dict[str, Any]:
@@ -330,4 +333,4 @@ def scan_saved_page(ctx: Context, html: bytes, as_url: str) -> dict[str, Any]:
     cap.render_note = "saved page: not fetched, not rendered"
     store_evidence(ctx.blobs, cap, None)
     facts, result = assess(cap, ctx.settings, None)
-    return scan_record(cap, facts, result)
+    return scan_record(cap, facts, result.assessment, result.kit_hash)
