@@ -67,7 +67,9 @@ def test_icp_is_weak_and_only_for_mainland_chinese_pages():
     (signal,) = icp_signals(missing, HOST)
     assert signal.name == "icp_missing" and signal.weight < 0.1
     assert icp_signals(missing, "shop.example.com.hk") == []
-    traditional = analyse("<p>" + "歡迎光臨本店，我們提供優質的茶葉和茶具，這裡的服務會讓您滿意。" * 3 + "</p>", URL)
+    traditional = analyse(
+        "<p>" + "歡迎光臨本店，我們提供優質的茶葉和茶具，這裡的服務會讓您滿意。" * 3 + "</p>", URL
+    )
     assert icp_signals(traditional, HOST) == []
     assert icp_signals(analyse("<p>A plain English page about tea and teapots for you.</p>", URL), HOST) == []
     malformed = analyse("<p>" + "欢迎光临本店，我们提供优质的茶叶和茶具。" * 3 + "备案号 ICP备123号</p>", URL)
@@ -138,3 +140,45 @@ def test_no_related_facts_no_signals():
     assert reputation_signals(RelatedFacts()) == []
     (cert,) = reputation_signals(RelatedFacts(certificate_sha256="ab" * 32, confirmed_same_certificate=9))
     assert cert.weight <= 0.6
+
+
+def test_brand_on_its_own_regional_site_is_not_impersonation():
+    html = """<title>Zaloguj się | eBay</title><img alt="eBay"><p>eBay eBay</p>
+    <form action="/signin"><input type="password" name="p"></form>"""
+    assert brand_signals(analyse(html, "https://www.ebay.pl/"), "www.ebay.pl") == []
+    (signal,) = brand_signals(analyse(html, "https://ebay.tk/"), "ebay.tk")  # free ccTLD: anyone's
+    assert signal.brand == "ebay"
+
+
+def test_page_naming_its_own_site_is_not_the_brand_in_a_product_name():
+    html = """<title>Seavees Baja Stripe | Lucky Brand</title><p>Baja Stripe in stock. Stripe sizes.</p>
+    <form action="/login"><input type="password" name="p"></form>"""
+    assert brand_signals(analyse(html, "https://www.luckybrand.com/"), "www.luckybrand.com") == []
+    kit = html.replace("Seavees Baja Stripe", "Stripe")  # the brand as the page's own name stays
+    (signal,) = brand_signals(analyse(kit, "https://www.luckybrand.com/"), "www.luckybrand.com")
+    assert signal.brand == "stripe"
+
+
+def test_long_article_quoting_genre_words_is_damped():
+    words = "<p>投注 百家乐 真人视讯 返水 首存</p>"
+    short = content_signals(analyse(words, URL))
+    filler = "<p>" + "本报讯 今天市场平稳运行，各方面情况总体良好。" * 200 + "</p>"
+    article = content_signals(analyse(f"<p>来源：新华社 责任编辑：张三</p>{words}{filler}", URL))
+    assert short[0].weight >= 0.45 and article[0].weight < 0.45 and "article" in article[0].detail
+    unmarked = content_signals(analyse(f"{words}{filler}", URL))  # long, but no article wording
+    assert unmarked[0].weight == short[0].weight
+
+
+@pytest.mark.parametrize(
+    ("html", "genre"),
+    [
+        ("<p>在線提款 提款密碼 滾球 讓球 註單</p>", FraudType.GAMBLING),
+        (
+            "<p>Job title: reviewer. Payment method: daily settlement of wages. Freelance, hiring now.</p>",
+            FraudType.ORDER_BOOSTING,
+        ),
+    ],
+)
+def test_traditional_gambling_and_english_task_scam_wording(html: str, genre: FraudType):
+    (signal,) = content_signals(analyse(html, URL))
+    assert signal.fraud_type == genre and signal.weight >= 0.45

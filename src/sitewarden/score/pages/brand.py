@@ -32,6 +32,9 @@ BOILERPLATE_LINK_HOSTS = frozenset(
 )
 # Account identifiers: a first step of many kits (e-mail or phone first, password on the next page).
 IDENTIFIER_KINDS = frozenset({"email", "phone", "username"})
+# Free country-code TLDs handed out to anyone: a brand's name there is not its regional site.
+FREE_CCTLDS = frozenset({"tk", "ml", "ga", "cf", "gq"})
+SELF_NAME_MIN_CHARS = 5
 COPIED_SITE_MIN_LINKS = 3
 COPIED_SITE_SHARE = 0.5
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -46,6 +49,37 @@ def title_presents(title: str, term: str) -> bool:
             if words <= _SHORT_SEGMENT_WORDS and len(_CJK.findall(segment)) <= _SHORT_SEGMENT_CJK:
                 return True
     return False
+
+
+def _squashed(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def regional_site(site: str, brand: Brand) -> bool:
+    """The brand's own name under a country-code TLD (ebay.pl for ebay.com): global brands register
+    their regional sites, and the catalogue lists only some of them. Look-alike TLD swaps are the
+    domain engine's job; the page engine must not call eBay's Polish login page phishing."""
+    label, _, suffix = site.partition(".")
+    tld = suffix.rsplit(".", 1)[-1]
+    if len(tld) != 2 or tld in FREE_CCTLDS:
+        return False
+    return any(domain.partition(".")[0] == label for domain in brand.domains)
+
+
+def names_own_site(title: str, site: str) -> bool:
+    """A title segment that is the host's own name ("... | Lucky Brand" on luckybrand.com): the page
+    presents its own site, so another brand inside a longer segment ("Seavees Baja Stripe") is a product
+    or a partner, not the page's identity."""
+    label = _squashed(site.partition(".")[0])
+    if len(label) < SELF_NAME_MIN_CHARS:
+        return False
+    return any(_squashed(segment) == label for segment in _TITLE_SEPARATORS.split(title))
+
+
+def _title_is_brand(title: str, mentions: list[dict[str, Any]]) -> bool:
+    """Some title segment is the brand's name on its own ("PayPal | Log in")."""
+    terms = {_squashed(str(m["term"])) for m in mentions}
+    return any(_squashed(segment) in terms for segment in _TITLE_SEPARATORS.split(title))
 
 
 def _official_links(facts: PageFacts, brand: Brand) -> int:
@@ -123,9 +157,12 @@ def brand_signals(facts: PageFacts, host: str, catalogue: BrandCatalogue | None 
     identifiers = sorted(facts.input_kinds & IDENTIFIER_KINDS)
     best: Signal | None = None
     sole = len({m["brand"] for m in facts.brand_mentions}) == 1
+    self_named = names_own_site(facts.title, site)
     for brand_id, mentions in _candidates(facts, catalogue).items():
         brand = catalogue.get(brand_id)
         if brand is None or brand.id in HOSTED_PLATFORMS or site in brand.domains:
+            continue
+        if regional_site(site, brand) or (self_named and not _title_is_brand(facts.title, mentions)):
             continue
         if _posts_to(facts, set(brand.domains)):
             continue

@@ -38,6 +38,9 @@ class Vocabulary:
     counter_all_min: int
     counter_all_factor: float
     strong_single: float
+    article_chars: int
+    article_markers: frozenset[str]
+    article_factor: float
 
 
 def _is_word_char(ch: str) -> bool:
@@ -61,7 +64,8 @@ def build_vocabulary(spec: dict[str, Any]) -> Vocabulary:
                 raise ValueError(f"genre {genre}: term {term!r} weight {weight} is not in (0, 1]")
             terms.setdefault(term.lower(), []).append((genre, float(weight)))
     counter_all = frozenset(t.lower() for t in spec.get("counter_all", ()))
-    for term in counter_all:
+    article_markers = frozenset(t.lower() for t in spec.get("article_markers", ()))
+    for term in counter_all | article_markers:
         terms.setdefault(term, [])
     for term, owners in terms.items():
         automaton.add_word(term, (term, tuple(owners)))
@@ -76,6 +80,9 @@ def build_vocabulary(spec: dict[str, Any]) -> Vocabulary:
         counter_all_min=int(spec.get("counter_all_min", 2)),
         counter_all_factor=float(spec.get("counter_all_factor", 1.0)),
         strong_single=float(spec.get("strong_single", 1.0)),
+        article_chars=int(spec.get("article_chars", 0)),
+        article_markers=article_markers,
+        article_factor=float(spec.get("article_factor", 1.0)),
     )
 
 
@@ -112,6 +119,12 @@ def content_signals(facts: PageFacts, vocabulary: Vocabulary | None = None) -> l
     awareness = sorted(vocabulary.counter_all & seen)
     if len(awareness) < vocabulary.counter_all_min:
         awareness = []
+    # News and articles quote every genre's words in passing; scam pages are short app screens.
+    article = (
+        sorted(vocabulary.article_markers & seen)[:2]
+        if vocabulary.article_chars and len(facts.text) > vocabulary.article_chars
+        else []
+    )
     signals = []
     for genre, terms in hits.items():
         strongest = max(terms.values())
@@ -128,13 +141,16 @@ def content_signals(facts: PageFacts, vocabulary: Vocabulary | None = None) -> l
         if awareness:
             weight *= vocabulary.counter_all_factor
             counter += awareness
+        if article:
+            weight *= vocabulary.article_factor
         signals.append(
             Signal(
                 f"genre_{genre}",
                 weight,
                 f"{vocabulary.labels[genre]} wording: {', '.join(top[:6])}"
                 + (f" and {len(top) - 6} more" if len(top) > 6 else "")
-                + (f" (damped: legal-counterpart wording {', '.join(counter[:3])})" if counter else ""),
+                + (f" (damped: legal-counterpart wording {', '.join(counter[:3])})" if counter else "")
+                + (f" (damped: a long article page, {', '.join(article)})" if article else ""),
                 fraud_type=FraudType(genre),
                 evidence={"terms": top[:20]},
             )
