@@ -182,3 +182,20 @@ def test_long_article_quoting_genre_words_is_damped():
 def test_traditional_gambling_and_english_task_scam_wording(html: str, genre: FraudType):
     (signal,) = content_signals(analyse(html, URL))
     assert signal.fraud_type == genre and signal.weight >= 0.45
+
+
+def test_short_login_screen_with_the_brand_only_in_its_copyright_line():
+    html = """<title>Sign in to your account</title><p>Enter password. Keep me signed in.</p>
+    <form action="next.php"><input type="password" name="p"></form><p>© 2018 Microsoft Terms of use</p>"""
+    (signal,) = brand_signals(analyse(html, URL), HOST)
+    assert signal.brand == "microsoft" and "copyright" in signal.detail and signal.weight >= 0.45
+    # The same login screen that merely names the brand in passing is not presenting it.
+    passing = html.replace("© 2018 Microsoft", "Works with Microsoft Word files")
+    assert brand_signals(analyse(passing, URL), HOST) == []
+
+
+def test_lure_wording_over_a_password_box_corroborates_but_is_no_verdict_alone():
+    html = '<title>Encrypted File</title><form action="go.php"><input type="password" name="p"></form>'
+    (signal,) = content_signals(analyse(html, URL))
+    assert signal.fraud_type == FraudType.PHISHING and 0.35 < signal.weight < 0.45
+    assert content_signals(analyse("<title>Encrypted File</title><p>nothing to fill in</p>", URL)) == []

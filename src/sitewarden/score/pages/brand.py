@@ -32,12 +32,17 @@ BOILERPLATE_LINK_HOSTS = frozenset(
 )
 # Account identifiers: a first step of many kits (e-mail or phone first, password on the next page).
 IDENTIFIER_KINDS = frozenset({"email", "phone", "username"})
+# What a kit's login or card screen asks for (identity numbers alone are also asked by honest sign-ups).
+LOGIN_SECRETS = frozenset({"password", "card_number", "cvv", "pin", "otp"})
 # Free country-code TLDs handed out to anyone: a brand's name there is not its regional site.
 FREE_CCTLDS = frozenset({"tk", "ml", "ga", "cf", "gq"})
 SELF_NAME_MIN_CHARS = 5
 COPIED_SITE_MIN_LINKS = 3
 COPIED_SITE_SHARE = 0.5
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# Where a page claims a name as its own; a logo alone is also how member banks show their network.
+_IDENTITY_CLAIMS = frozenset({"title words", "copyright line"})
+_COPYRIGHT = r"(?:©|\(c\)|copyright|版权所有)\s*(?:[\d\s\-–]{{0,12}})?\s*{term}"
 
 
 def title_presents(title: str, term: str) -> bool:
@@ -82,6 +87,12 @@ def _title_is_brand(title: str, mentions: list[dict[str, Any]]) -> bool:
     return any(_squashed(segment) in terms for segment in _TITLE_SEPARATORS.split(title))
 
 
+def _claims_copyright(text: str, term: str) -> bool:
+    """ "© 2018 Microsoft": the page says the brand owns it (honest pages name their own owner there)."""
+    pattern = _COPYRIGHT.format(term=re.escape(term))
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
 def _official_links(facts: PageFacts, brand: Brand) -> int:
     domains = set(brand.domains)
     return sum(
@@ -100,7 +111,12 @@ def _posts_to(facts: PageFacts, domains: set[str]) -> bool:
 
 
 def _prominence(
-    facts: PageFacts, brand: Brand, mentions: list[dict[str, Any]], links: int, sole: bool
+    facts: PageFacts,
+    brand: Brand,
+    mentions: list[dict[str, Any]],
+    links: int,
+    sole: bool,
+    login_screen: bool,
 ) -> tuple[float, list[str]]:
     """How strongly the page presents the brand, and the places it does so.
 
@@ -108,7 +124,10 @@ def _prominence(
     brand's official site corroborate it, and two of them together stand in for the title (kits often
     keep a generic "Sign in to your account"). A single mention, a share button or a row of payment-card
     logos is how honest pages name other brands, so card networks and wallets need the title, and a logo
-    plus one mention only counts when no other brand is named (`sole`), unlike a row of social buttons."""
+    plus one mention only counts when no other brand is named (`sole`), unlike a row of social buttons.
+    On a short login or card screen (`login_screen`) that names no other brand, one claim of identity is
+    enough (the brand in a long title, or as the copyright holder): a kit keeps one line of the brand's
+    name and little else, while an honest login page off the brand's site names its own owner there."""
     found = {m["where"]: m for m in mentions}
     title = "title" in found and title_presents(facts.title, str(found["title"]["term"]))
     text = found.get("text")
@@ -118,10 +137,21 @@ def _prominence(
         (0.1, f"text ({count}x)", count >= 2 or (sole and count >= 1 and "image" in found)),
         (0.15, f"{links} links to its official site", links >= 3),
     ]
-    present = [(w, place) for w, place, ok in corroboration if ok]
+    identity = [
+        (0.15, "title words", not title and "title" in found),
+        (0.15, "copyright line", text is not None and _claims_copyright(facts.text, str(text["term"]))),
+    ]
+    present = [(w, place) for w, place, ok in corroboration + identity if ok]
     # Without the title, a shop page that sells a brand's products also shows its logo and name often:
     # it takes kept links into the brand's site, or a page that names no other brand.
-    if not title and (len(present) < 2 or brand.category == "payment" or not (sole or links >= 3)):
+    lone_kit = login_screen and sole and any(place in _IDENTITY_CLAIMS for _, place in present)
+    if (
+        not title
+        and not lone_kit
+        and (len(present) < 2 or brand.category == "payment" or not (sole or links >= 3))
+    ):
+        return 0.0, []
+    if not title and brand.category == "payment":
         return 0.0, []
     score = (0.3 if title else 0.0) + sum(w for w, _ in present)
     places = (["title"] if title else []) + [place for _, place in present]
@@ -158,6 +188,7 @@ def brand_signals(facts: PageFacts, host: str, catalogue: BrandCatalogue | None 
     best: Signal | None = None
     sole = len({m["brand"] for m in facts.brand_mentions}) == 1
     self_named = names_own_site(facts.title, site)
+    login_screen = bool(facts.input_kinds & LOGIN_SECRETS) and len(facts.text) <= ARTICLE_CHARS
     for brand_id, mentions in _candidates(facts, catalogue).items():
         brand = catalogue.get(brand_id)
         if brand is None or brand.id in HOSTED_PLATFORMS or site in brand.domains:
@@ -167,7 +198,7 @@ def brand_signals(facts: PageFacts, host: str, catalogue: BrandCatalogue | None 
         if _posts_to(facts, set(brand.domains)):
             continue
         links = _official_links(facts, brand)
-        prominence, places = _prominence(facts, brand, mentions, links, sole)
+        prominence, places = _prominence(facts, brand, mentions, links, sole, login_screen)
         if not places:
             continue
         if sensitive:
@@ -186,7 +217,7 @@ def brand_signals(facts: PageFacts, host: str, catalogue: BrandCatalogue | None 
             continue
         best = Signal(
             "brand_impersonation",
-            min(weight, 0.95),
+            round(min(weight, 0.95), 4),
             f"page presents {brand.name} ({', '.join(places)}) on {host or 'an unknown host'}, "
             f"which {brand.name} does not own; it {asks}",
             fraud_type=FraudType.PHISHING,

@@ -22,6 +22,11 @@ GENRES_PATH = files("sitewarden") / "data" / "page_genres.json"
 MAX_WEIGHT = 0.9
 # Words alone never make a page phishing: that takes a brand on a foreign host or a harvesting form.
 LURE_MAX_WEIGHT = 0.35
+# Lure wording on a page that itself asks for login or card secrets ("Encrypted File" over a password
+# box): one term is enough and the wording counts for more.
+LURE_WITH_FORM_BONUS = 0.15
+LURE_WITH_FORM_MAX = 0.4
+LOGIN_SECRETS = frozenset({"password", "card_number", "cvv", "pin", "otp"})
 # A genre needs at least one distinctive term; generic ones (充值, deposit) only add to it.
 ANCHOR_WEIGHT = 0.2
 _TEXT_CHARS = 12_000
@@ -125,16 +130,21 @@ def content_signals(facts: PageFacts, vocabulary: Vocabulary | None = None) -> l
         if vocabulary.article_chars and len(facts.text) > vocabulary.article_chars
         else []
     )
+    asks_secrets = bool(facts.input_kinds & LOGIN_SECRETS)
     signals = []
     for genre, terms in hits.items():
         strongest = max(terms.values())
+        lure_form = genre == FraudType.PHISHING and asks_secrets
         if strongest < ANCHOR_WEIGHT or (
-            len(terms) < vocabulary.min_terms and strongest < vocabulary.strong_single
+            len(terms) < vocabulary.min_terms and strongest < vocabulary.strong_single and not lure_form
         ):
             continue
         top = sorted(terms, key=lambda t: -terms[t])
-        cap = LURE_MAX_WEIGHT if genre == FraudType.PHISHING else MAX_WEIGHT
-        weight = min(cap, combine_weights(list(terms.values())))
+        weight = combine_weights(list(terms.values()))
+        if lure_form:
+            weight = min(LURE_WITH_FORM_MAX, weight + LURE_WITH_FORM_BONUS)
+        else:
+            weight = min(LURE_MAX_WEIGHT if genre == FraudType.PHISHING else MAX_WEIGHT, weight)
         counter = sorted(vocabulary.counter_terms[genre] & seen)
         if counter:
             weight *= vocabulary.counter_factor
@@ -150,7 +160,8 @@ def content_signals(facts: PageFacts, vocabulary: Vocabulary | None = None) -> l
                 f"{vocabulary.labels[genre]} wording: {', '.join(top[:6])}"
                 + (f" and {len(top) - 6} more" if len(top) > 6 else "")
                 + (f" (damped: legal-counterpart wording {', '.join(counter[:3])})" if counter else "")
-                + (f" (damped: a long article page, {', '.join(article)})" if article else ""),
+                + (f" (damped: a long article page, {', '.join(article)})" if article else "")
+                + (" on a page that asks for login or card secrets" if lure_form else ""),
                 fraud_type=FraudType(genre),
                 evidence={"terms": top[:20]},
             )
