@@ -199,3 +199,16 @@ def test_lure_wording_over_a_password_box_corroborates_but_is_no_verdict_alone()
     (signal,) = content_signals(analyse(html, URL))
     assert signal.fraud_type == FraudType.PHISHING and 0.35 < signal.weight < 0.45
     assert content_signals(analyse("<title>Encrypted File</title><p>nothing to fill in</p>", URL)) == []
+
+
+def test_invitation_code_signup_is_corroboration_only():
+    html = """<form action="/reg"><input name="mobile" placeholder="手机号"><input type="password" name="pwd">
+    <input name="invitecode" placeholder="请输入邀请码"></form>"""
+    facts = analyse(html, URL)
+    assert "invite_code" in facts.input_kinds and "phone" in facts.input_kinds
+    (signal,) = [s for s in score_page(facts, HOST).assessment.signals if s.name == "invitation_code_signup"]
+    assert signal.weight < 0.45 and score_page(facts, HOST).assessment.verdict == "allow"
+    with_genre = analyse(html + "<p>抢单大厅 今日佣金</p>", URL)
+    assert score_page(with_genre, HOST).assessment.verdict != "allow"
+    plain = analyse('<form><input name="email"><input name="coupon" placeholder="Coupon"></form>', URL)
+    assert "invite_code" not in plain.input_kinds

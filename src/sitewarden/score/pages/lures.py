@@ -12,6 +12,9 @@ from sitewarden.enrich.page_patterns import SENSITIVE_KINDS
 
 # Login secrets, card data and identity numbers on one page: what no single honest step asks for at once.
 MANY_SENSITIVE = 4
+# Honest sites have optional referral boxes too: corroboration only.
+INVITE_WEIGHT = 0.25
+_SIGNUP_KINDS = frozenset({"password", "phone", "otp"})
 _STRONG_OBFUSCATION = {"packer", "hex_identifiers", "document_write_escaped", "hex_escapes"}
 # Field combinations that honest single-purpose pages rarely ask for together.
 _HARVEST_COMBOS: tuple[tuple[frozenset[str], float], ...] = (
@@ -26,6 +29,17 @@ _HARVEST_COMBOS: tuple[tuple[frozenset[str], float], ...] = (
 def _form_signals(facts: PageFacts) -> list[Signal]:
     signals: list[Signal] = []
     kinds = facts.input_kinds
+    if "invite_code" in kinds and kinds & _SIGNUP_KINDS:
+        signals.append(
+            Signal(
+                "invitation_code_signup",
+                INVITE_WEIGHT,
+                "sign-up asks for an invitation / referral code: scam platforms (investment, gambling, "
+                "order boosting, loans) credit recruiters this way",
+                fraud_type=FraudType.OTHER,
+                evidence={"input_kinds": sorted(kinds)},
+            )
+        )
     sensitive = sorted(kinds & SENSITIVE_KINDS)
     combo = max((w for need, w in _HARVEST_COMBOS if need <= kinds), default=0.0)
     if len(sensitive) >= MANY_SENSITIVE:
