@@ -25,6 +25,8 @@ _SSO_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # ...or just after it (Chinese puts the verb last: 微信登录, QQ快捷登录, 支付宝账号授权登录).
+# Letters kits swap into a brand's name so that filters miss it ("AppIe ID", "PayPaI", "Rn" for "m").
+_DISGUISES = str.maketrans({"I": "l", "0": "o", "1": "l", "|": "l"})
 _SSO_AFTER = re.compile(r"^\s*(?:账号|帐号)?\s*(?:快捷|一键|授权)?\s*(?:登录|登陆|注册)")
 
 
@@ -53,7 +55,8 @@ def _own_mentions(text: str, lowered: str, term: str) -> int:
 
 def brand_mentions(title: str, text: str, image_text: str) -> list[dict[str, str | int]]:
     """Brands named in the title, the visible text (head of it) and image alt texts/file names, with the
-    number of the page's own mentions of the matched term in the text (sign-in buttons not counted)."""
+    number of the page's own mentions of the matched term in the text (sign-in buttons not counted).
+    A brand the title only names with swapped look-alike letters is marked `disguised`."""
     catalogue = default_catalogue()
     body = text[:_TEXT_SCAN_CHARS]
     # Kits write titles carelessly ("Login - Paypal"): the title is also read in capitals, keeping only
@@ -62,6 +65,25 @@ def brand_mentions(title: str, text: str, image_text: str) -> list[dict[str, str
     out: list[dict[str, str | int]] = []
     seen: set[tuple[str, str]] = set()
     lowered = {"image": image_text.lower(), "text": body.lower()}
+    plain = {brand.id for brand, _ in catalogue.find_mentions(title) + title_upper}
+    undisguised = title.translate(_DISGUISES).replace("rn", "m")
+    disguised = [
+        (brand, term)
+        for brand, term in catalogue.find_mentions(undisguised)
+        if brand.id not in plain and len(term) >= _MIN_CASELESS
+    ]
+    for brand, term in disguised:
+        out.append(
+            {
+                "brand": brand.id,
+                "name": brand.name,
+                "term": term,
+                "where": "title",
+                "count": 1,
+                "disguised": 1,
+            }
+        )
+        seen.add((brand.id, "title"))
     for where, chunk, found in (
         ("title", title, catalogue.find_mentions(title) + title_upper),
         ("image", image_text, catalogue.find_mentions(image_text)),

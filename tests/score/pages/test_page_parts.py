@@ -212,3 +212,14 @@ def test_invitation_code_signup_is_corroboration_only():
     assert score_page(with_genre, HOST).assessment.verdict != "allow"
     plain = analyse('<form><input name="email"><input name="coupon" placeholder="Coupon"></form>', URL)
     assert "invite_code" not in plain.input_kinds
+
+
+def test_brand_spelt_with_look_alike_letters_in_the_title():
+    html = """<title>Manage your AppIe ID and billing details</title>
+    <form action="x.php"><input name="cardnumber"><input name="cvv"></form>"""
+    facts = analyse(html, URL)
+    assert facts.brand_mentions[0]["brand"] == "apple" and facts.brand_mentions[0].get("disguised")
+    (signal,) = brand_signals(facts, HOST)
+    assert signal.brand == "apple" and "look-alike" in signal.detail and signal.weight >= 0.85
+    honest = analyse("<title>Sign In to your account</title>", URL)
+    assert honest.brand_mentions == []

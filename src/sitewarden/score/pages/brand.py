@@ -129,17 +129,25 @@ def _prominence(
     enough (the brand in a long title, or as the copyright holder): a kit keeps one line of the brand's
     name and little else, while an honest login page off the brand's site names its own owner there."""
     found = {m["where"]: m for m in mentions}
-    title = "title" in found and title_presents(facts.title, str(found["title"]["term"]))
+    disguised = "title" in found and bool(found["title"].get("disguised"))
+    title = "title" in found and (disguised or title_presents(facts.title, str(found["title"]["term"])))
     text = found.get("text")
     count = int(text.get("count", 0)) if text is not None and len(str(text["term"])) >= 4 else 0
     corroboration = [
         (0.2, "logo/images", "image" in found),
         (0.1, f"text ({count}x)", count >= 2 or (sole and count >= 1 and "image" in found)),
         (0.15, f"{links} links to its official site", links >= 3),
+        # Honest pages never misspell a name on purpose; kits do it to slip past filters.
+        (0.3, "its name spelt with look-alike letters", disguised),
     ]
+    claims = login_screen and sole  # identity claims only matter on a login screen naming one brand
     identity = [
-        (0.15, "title words", not title and "title" in found),
-        (0.15, "copyright line", text is not None and _claims_copyright(facts.text, str(text["term"]))),
+        (0.15, "title words", claims and not title and "title" in found),
+        (
+            0.15,
+            "copyright line",
+            claims and text is not None and _claims_copyright(facts.text, str(text["term"])),
+        ),
     ]
     present = [(w, place) for w, place, ok in corroboration + identity if ok]
     # Without the title, a shop page that sells a brand's products also shows its logo and name often:
