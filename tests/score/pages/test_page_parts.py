@@ -189,6 +189,8 @@ def test_short_login_screen_with_the_brand_only_in_its_copyright_line():
     <form action="next.php"><input type="password" name="p"></form><p>© 2018 Microsoft Terms of use</p>"""
     (signal,) = brand_signals(analyse(html, URL), HOST)
     assert signal.brand == "microsoft" and "copyright" in signal.detail and signal.weight >= 0.45
+    trailing = html.replace("© 2018 Microsoft", "Microsoft © 2018")
+    assert brand_signals(analyse(trailing, URL), HOST)[0].brand == "microsoft"
     # The same login screen that merely names the brand in passing is not presenting it.
     passing = html.replace("© 2018 Microsoft", "Works with Microsoft Word files")
     assert brand_signals(analyse(passing, URL), HOST) == []

@@ -42,7 +42,7 @@ COPIED_SITE_SHARE = 0.5
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Where a page claims a name as its own; a logo alone is also how member banks show their network.
 _IDENTITY_CLAIMS = frozenset({"title words", "copyright line"})
-_COPYRIGHT = r"(?:©|\(c\)|copyright|版权所有)\s*(?:[\d\s\-–]{{0,12}})?\s*{term}"
+_COPYRIGHT = r"(?:©|\(c\)|copyright|版权所有)\s*(?:[\d\s\-–]{{0,12}})?\s*{term}|{term}\s*(?:©|\(c\))"
 
 
 def title_presents(title: str, term: str) -> bool:
