@@ -34,8 +34,10 @@ BOILERPLATE_LINK_HOSTS = frozenset(
 IDENTIFIER_KINDS = frozenset({"email", "phone", "username"})
 # What a kit's login or card screen asks for (identity numbers alone are also asked by honest sign-ups).
 LOGIN_SECRETS = frozenset({"password", "card_number", "cvv", "pin", "otp"})
-# Free country-code TLDs handed out to anyone: a brand's name there is not its regional site.
-FREE_CCTLDS = frozenset({"tk", "ml", "ga", "cf", "gq"})
+# Country-code TLDs that are free or sold as generic names and abused: a brand's name there is not its
+# regional site. Short names (ccb, boc) are too often someone else's under some ccTLD.
+ABUSED_CCTLDS = frozenset({"tk", "ml", "ga", "cf", "gq", "cc", "ws", "pw", "su", "to", "nu"})
+REGIONAL_MIN_LABEL = 4
 SELF_NAME_MIN_CHARS = 5
 COPIED_SITE_MIN_LINKS = 3
 COPIED_SITE_SHARE = 0.5
@@ -66,7 +68,7 @@ def regional_site(site: str, brand: Brand) -> bool:
     domain engine's job; the page engine must not call eBay's Polish login page phishing."""
     label, _, suffix = site.partition(".")
     tld = suffix.rsplit(".", 1)[-1]
-    if len(tld) != 2 or tld in FREE_CCTLDS:
+    if len(tld) != 2 or tld in ABUSED_CCTLDS or len(label) < REGIONAL_MIN_LABEL:
         return False
     return any(domain.partition(".")[0] == label for domain in brand.domains)
 
