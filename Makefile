@@ -18,15 +18,17 @@ run: $(STAMP)
 	$(BIN)/sitewarden demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 
 bench: $(STAMP)
 	$(BIN)/python bench/domains.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/render_bench.py
+	$(BIN)/python bench/inventory.py
 
 clean:
 	rm -rf var
