@@ -40,7 +40,11 @@ FIELD_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"password|passwd|\bpwd\b|\bpass\b|密码|口令|kennwort|passwort|contraseña|mot.?de.?passe",
         ),
         # Sign-up gated by a recruiter's code: how scam platforms credit their agents.
-        ("invite_code", r"invit|邀请码|邀請碼|推荐码|推薦碼|推荐人|介绍人|推广码|referr?al.?code|ref.?code"),
+        (
+            "invite_code",
+            r"invit\w*.?code|\binvite\b|\binviter|邀请码|邀請碼|推荐码|推薦碼|推荐人|介绍人|推广码"
+            r"|referr?al.?(?:code|id)|\bref.?code",
+        ),
         ("email", r"e-?mail|邮箱|电子邮件"),
         ("phone", r"\btel\b|phone|mobile|手机|电话|handy|telefon"),
         (

@@ -212,7 +212,10 @@ def test_invitation_code_signup_is_corroboration_only():
     assert signal.weight < 0.45 and score_page(facts, HOST).assessment.verdict == "allow"
     with_genre = analyse(html + "<p>抢单大厅 今日佣金</p>", URL)
     assert score_page(with_genre, HOST).assessment.verdict != "allow"
-    plain = analyse('<form><input name="email"><input name="coupon" placeholder="Coupon"></form>', URL)
+    plain = analyse(
+        '<form><input name="email"><input name="coupon" placeholder="Coupon"><input name="invite_email"></form>',
+        URL,
+    )
     assert "invite_code" not in plain.input_kinds
 
 
