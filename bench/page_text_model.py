@@ -8,7 +8,7 @@ MIN_FOLDERS source folders, each source folder weighs the same within its class,
 strong. The result (docs/pages.md) is why no text model ships: it learns "login page" for phishing and
 one template per scam genre. Nothing in the data folder is executed: pages are parsed as text.
 
-Usage: python bench/page_text_model.py [--data DIR]
+Usage: python bench/page_text_model.py [--data DIR]   (about 10 minutes on one core: 46 trainings)
 """
 
 from __future__ import annotations
