@@ -6,15 +6,12 @@ import asyncio
 from typing import Any
 
 from sitewarden.act import enforce
-from sitewarden.work.api import Context, PermanentError, task
+from sitewarden.work.api import Context, PermanentError, payload_id, task
 
 
 @task(enforce.EXECUTE_TASK, timeout_seconds=300)
 async def execute_action(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    try:
-        action_id = int(payload["action_id"])
-    except (KeyError, TypeError, ValueError):
-        raise PermanentError(f"payload needs an integer action_id, got {payload!r}") from None
+    action_id = payload_id(payload, "action_id")
     try:
         action = await asyncio.to_thread(enforce.execute, ctx, action_id, "policy")
     except (LookupError, enforce.EnforcementError) as exc:

@@ -63,6 +63,14 @@ class PermanentError(Exception):
     """A failure that retrying cannot fix (bad payload, missing row): dead-letter at once."""
 
 
+def payload_id(payload: dict[str, Any], key: str) -> int:
+    """The integer id a task payload must carry; a payload without one can never succeed."""
+    try:
+        return int(payload[key])
+    except (KeyError, TypeError, ValueError):
+        raise PermanentError(f"payload needs an integer {key}, got {payload!r}") from None
+
+
 _REGISTRY: dict[str, TaskSpec] = {}
 
 

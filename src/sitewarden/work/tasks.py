@@ -6,16 +6,12 @@ from typing import Any
 
 from sitewarden import pipeline
 from sitewarden.store import repos
-from sitewarden.work.api import Context, PermanentError, task
+from sitewarden.work.api import Context, payload_id, task
 
 
 @task(pipeline.SCAN_TASK, timeout_seconds=110)
 async def scan(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
-    try:
-        scan_id = int(payload["scan_id"])
-    except (KeyError, TypeError, ValueError):
-        raise PermanentError(f"payload needs an integer scan_id, got {payload!r}") from None
-    return await pipeline.run_scan(ctx, scan_id)
+    return await pipeline.run_scan(ctx, payload_id(payload, "scan_id"))
 
 
 @task("rescan_sites")
