@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from sitewarden.domain.models import Verdict
+from sitewarden.normalise.domains import parse_host
 from sitewarden.normalise.urls import InvalidInput
-from sitewarden.score.domains.engine import MODEL_SIGNAL, assess_domain, score_host, score_hosts
+from sitewarden.score.domains.engine import MODEL_SIGNAL, assess_domain, batch_scores, score_host, score_hosts
 from sitewarden.score.domains.model import load_model
 from sitewarden.settings import Settings, load_settings
 
@@ -72,3 +75,12 @@ def test_assessment_for_the_page_scorer(defaults: Settings) -> None:
     assert assessment.verdict is not Verdict.ALLOW and assessment.signals
     with pytest.raises(InvalidInput, match="input: "):
         assess_domain("not a host", defaults)
+
+
+def test_noisy_or_rule_never_lowers_the_model_probability() -> None:
+    model = dataclasses.replace(load_model(), combine="noisy_or")
+    infos = [parse_host("paypal-account-verify-login.xyz"), parse_host("example.com")]
+    plain = model.probability(model.features(infos))
+    for (score, signals), p in zip(batch_scores(model, infos), plain, strict=True):
+        assert score >= p - 1e-9
+        assert (score > p + 1e-9) == any(s.name != MODEL_SIGNAL for s in signals)

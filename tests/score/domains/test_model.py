@@ -131,3 +131,11 @@ def test_shipped_model_ranks_obvious_hosts() -> None:
     x = model.features([parse_host(hosts[3])])
     assert contrib.shape == (len(model.feature_names) + 1,)
     assert model.top_factors(x[0], contrib)  # something pushed it towards fraud
+
+
+def test_path_contributions_sum_to_the_raw_margin() -> None:
+    model = load_model()
+    assert model.booster is not None
+    x = model.features([parse_host(h) for h in ("example.com", "icbc-kefu-tuikuan.vip", "a1b2c3.top")])
+    contrib = model.contributions(x)
+    assert np.allclose(contrib.sum(axis=1), model.booster.predict(x, raw_score=True), atol=1e-4)
