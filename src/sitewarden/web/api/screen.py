@@ -7,7 +7,6 @@ scored name is also recorded as an observation of source `screen_api` (needs the
 
 from __future__ import annotations
 
-import gc
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -51,19 +50,6 @@ class ScreenResponse(BaseModel):
     stored: int = 0
 
 
-_warm = False
-
-
-def _warm_up(ctx: Context) -> None:
-    """Once per process: load the model and build the detectors' lazy indexes, then move everything alive
-    into the permanent GC generation. Otherwise each full collection rescans those ~300k long-lived
-    objects and stalls a request for ~100 ms (measured), which dominated the p99 latency."""
-    global _warm
-    list(score_hosts(["warm-up.example.com"], ctx.settings))
-    gc.freeze()
-    _warm = True
-
-
 def _score(names: list[str], ctx: Context, single: bool) -> list[DomainRecord]:
     label = "name" if single else "names[{}]"
     return list(score_hosts(names, ctx.settings, start=0, label=label))
@@ -93,8 +79,6 @@ async def screen_domains(
     """Score names for registration-time screening; bad names come back as records with `error`."""
     if body.store and not who.can("triage"):
         raise HTTPException(403, "store=true needs the 'triage' permission")
-    if not _warm:
-        _warm_up(ctx)
     names = [body.name] if body.name is not None else list(body.names or [])
     single = body.name is not None
     if len(names) <= INLINE_NAMES:
