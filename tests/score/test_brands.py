@@ -239,13 +239,13 @@ def test_default_catalogue_reads_the_brands_file_setting(
     path.write_text(json.dumps([_brand()]), encoding="utf-8")
     monkeypatch.setenv("SITEWARDEN_BRANDS_FILE", str(path))
     settings.get_settings.cache_clear()
-    default_catalogue.cache_clear()
+    brands_module.refresh_default_catalogue()
     try:
         assert default_catalogue().get("acme") is not None
     finally:
         monkeypatch.delenv("SITEWARDEN_BRANDS_FILE")
         settings.get_settings.cache_clear()
-        default_catalogue.cache_clear()
+        brands_module.refresh_default_catalogue()
     assert brands_module.default_catalogue().get("acme") is None
 
 

@@ -9,7 +9,9 @@ them for every observable.
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -253,9 +255,63 @@ def load_catalogue(extra: Path | None = None) -> BrandCatalogue:
     return catalogue
 
 
-@lru_cache(maxsize=1)
-def default_catalogue() -> BrandCatalogue:
-    """The catalogue the settings ask for (shipped + `brands_file`), built once per process."""
+OPERATOR_FILE_CHECK_SECONDS = 5.0
+_checked: dict[str, Any] = {"at": float("-inf"), "key": (None, None)}
+
+
+def operator_brands_path(brands_file: Path | None, var_dir: Path) -> Path:
+    """Where operator brands live: the `brands_file` setting, else <var_dir>/brands.json (API edits)."""
+    return brands_file or var_dir / "brands.json"
+
+
+def _operator_key() -> tuple[Path | None, int | None]:
     from sitewarden.settings import get_settings
 
-    return load_catalogue(get_settings().brands_file)
+    settings = get_settings()
+    path = operator_brands_path(settings.brands_file, settings.var_dir)
+    try:
+        return path, path.stat().st_mtime_ns
+    except FileNotFoundError:
+        # A configured file that is missing is an error load_catalogue reports; the default one is optional.
+        return (path, None) if settings.brands_file else (None, None)
+
+
+@lru_cache(maxsize=2)
+def _catalogue_for(path: Path | None, _mtime_ns: int | None) -> BrandCatalogue:
+    return load_catalogue(path)
+
+
+def default_catalogue() -> BrandCatalogue:
+    """The catalogue the settings ask for (shipped + operator brands). The operator file is re-checked at
+    most every few seconds, so brands edited through the API reach every worker process without a restart."""
+    now = time.monotonic()
+    if now - _checked["at"] > OPERATOR_FILE_CHECK_SECONDS:
+        _checked["at"], _checked["key"] = now, _operator_key()
+    return _catalogue_for(*_checked["key"])
+
+
+def refresh_default_catalogue() -> None:
+    """Re-read the settings and the operator file on the next call (after an edit in this process)."""
+    _checked["at"] = float("-inf")
+
+
+def save_operator_brands(path: Path, entries: list[dict[str, Any]]) -> list[Brand]:
+    """Validate and atomically replace the operator brand file; returns the brands it now holds."""
+    brands = validate_brands(entries, str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"brands": entries}, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+    refresh_default_catalogue()
+    return brands
+
+
+def read_operator_entries(path: Path) -> list[dict[str, Any]]:
+    """The raw entries of the operator file (empty when it does not exist yet)."""
+    if not path.exists():
+        return []
+    data = _read_json(path, "brand file")
+    entries = data.get("brands", []) if isinstance(data, Mapping) else data
+    if not isinstance(entries, list):
+        raise BrandError(f"brand file {path}: expected a list of brand objects")
+    return list(entries)
