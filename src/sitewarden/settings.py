@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     brands_file: Path | None = Field(
         None,
         description="Operator brand file (JSON list of brands) that adds to or overrides the shipped "
-        "catalogue by brand id.",
+        "catalogue by brand id; default <var_dir>/brands.json, which the brands API edits.",
     )
 
     # --- scoring thresholds ----------------------------------------------------------------
