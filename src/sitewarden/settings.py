@@ -102,11 +102,11 @@ class Settings(BaseSettings):
 
     # --- scoring thresholds ----------------------------------------------------------------
     domain_review_threshold: float = Field(
-        0.902451, ge=0, le=1,
+        0.902572, ge=0, le=1,
         description="Domain score at or above which -> review (default: FPR 1 % on the validation months).",
     )
     domain_block_threshold: float = Field(
-        0.992382, ge=0, le=1,
+        0.994657, ge=0, le=1,
         description="Domain score at or above which -> block (default: FPR 0.1 % on the validation months).",
     )
     page_review_threshold: float = Field(0.45, ge=0, le=1, description="Page score at or above which -> review.")
