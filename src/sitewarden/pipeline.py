@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sitewarden.act import enforce
-from sitewarden.domain.models import Assessment, Verdict
+from sitewarden.domain.models import Assessment, FraudType, Verdict
 from sitewarden.enrich.fetch import FetchResult, fetch
 from sitewarden.enrich.page import PageFacts, analyse
 from sitewarden.normalise.domains import parse_host
@@ -24,7 +24,7 @@ from sitewarden.score.domains.engine import assess_domain
 from sitewarden.score.fetch_outcome import assess_fetch_outcome
 from sitewarden.score.pages.combine import PageAssessment, score_page
 from sitewarden.score.pages.kit import kit_hash
-from sitewarden.score.pages.reputation import RelatedFacts
+from sitewarden.score.pages.reputation import FeedHit, RelatedFacts
 from sitewarden.settings import Settings
 from sitewarden.store import jobs, repos
 from sitewarden.store.blobs import BlobStore
@@ -189,6 +189,13 @@ def assess(
     return facts, result
 
 
+def registrable_domain_of(host: str) -> str:
+    try:
+        return parse_host(host).registrable_domain
+    except InvalidInput:
+        return host
+
+
 def subject_of(url: str) -> str:
     try:
         return parse_host(url).host
@@ -232,12 +239,19 @@ async def run_scan(ctx: Context, scan_id: int, *, render: bool | None = None) ->
 
     cert = (d.tls or {}).get("sha256")
 
-    def related_for(_facts: PageFacts, k_hash: str) -> RelatedFacts:
+    def related_for(facts: PageFacts, k_hash: str) -> RelatedFacts:
+        hosts = {subject_of(url) for url in (d.url, cap.final_url)}
+        hosts |= {registrable_domain_of(h) for h in hosts}
         with ctx.store.read() as s:
             rel = repos.related_confirmed(s, kit_hash=k_hash, ip=d.ip, cert=cert, exclude_scan=scan_id)
             examples = repos.sites_sharing_kit(s, k_hash, exclude_scan=scan_id) if rel["kit"] else []
+            hits = [
+                FeedHit(o.source.removeprefix("feed:"), o.value,
+                        FraudType(o.payload["fraud_type"]) if o.payload.get("fraud_type") else None)
+                for o in repos.feed_listings(s, sorted(hosts))
+            ]
         return RelatedFacts(
-            ip=d.ip or "", confirmed_same_ip=rel["ip"], certificate_sha256=cert or "",
+            feed_hits=hits, ip=d.ip or "", confirmed_same_ip=rel["ip"], certificate_sha256=cert or "",
             confirmed_same_certificate=rel["cert"], confirmed_same_kit=rel["kit"], kit_examples=examples,
         )
 

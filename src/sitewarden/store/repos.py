@@ -135,6 +135,15 @@ def create_scans(s: Session, targets: Sequence[tuple[str, int | None]]) -> list[
     return list(s.scalars(insert(Scan).returning(Scan.id, sort_by_parameter_order=True), rows))
 
 
+def feed_listings(s: Session, hosts: Sequence[str]) -> list[Observation]:
+    """Feed observations that list any of these hosts (a site's host and its registrable domain)."""
+    return list(
+        s.scalars(
+            select(Observation).where(Observation.source.like("feed:%"), Observation.value.in_(list(hosts)))
+        )
+    )
+
+
 def get_asset(s: Session, asset_id: int) -> Asset | None:
     return s.get(Asset, asset_id, options=[selectinload(Asset.tenant)])
 

@@ -99,3 +99,18 @@ def test_scan_create_and_get(api: TestClient, ctx: Context, demo_farm: FarmHandl
     for bad in ({"url": "javascript:alert(1)"}, {"url": ""}, {}, {"url": "http://"}):
         assert api.post("/api/v1/scans", json=bad, headers=h).status_code == 422
     assert api.get("/api/v1/scans/424242", headers=h).status_code == 404
+
+
+def test_scan_lists_the_other_sites_sharing_its_kit(api: TestClient, ctx: Context, demo_farm: FarmHandle) -> None:
+    """The farm hosts two copies of one ICBC kit on different customers' hosts."""
+    h = api.headers_analyst  # type: ignore[attr-defined]
+    rows = [r for r in inventory_rows(demo_farm.port) if "icbc-" in r["url"]]
+    assert len(rows) == 2
+    body = "\n".join(json.dumps(r) for r in rows).encode()
+    api.post("/api/v1/inventory", content=body, headers={**h, "Content-Type": "application/x-ndjson"})
+    asyncio.run(Worker(ctx, 1).run(until_idle=True))
+    sites = api.get("/api/v1/sites", headers=h).json()["items"]
+    scans = [api.get(f"/api/v1/scans/{s['latest_scan']['id']}", headers=h).json() for s in sites]
+    for scan, other in ((scans[0], scans[1]), (scans[1], scans[0])):
+        assert scan["kit_hash"] and scan["kit_hash"] == other["kit_hash"]
+        assert scan["kit_shared_with"] == [other["final_url"]]

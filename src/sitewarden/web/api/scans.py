@@ -86,6 +86,8 @@ def get_scan(scan_id: int, ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
         if scan is None:
             raise HTTPException(404, f"no scan {scan_id}")
         out = scan_detail(scan)
+        # Other sites whose page has the same DOM skeleton: copies of one phishing kit.
+        out["kit_shared_with"] = repos.sites_sharing_kit(s, scan.kit_hash, scan.id) if scan.kit_hash else []
     if scan.manifest_sha256:
         out["evidence"] = {"manifest": scan.manifest_sha256,
                            **json.loads(ctx.blobs.get(scan.manifest_sha256)).get("parts", {})}
