@@ -92,3 +92,15 @@ def test_demo_refuses_a_busy_port_before_starting_anything(tmp_path: Path, monke
         result = runner.invoke(app, ["demo"])
     assert result.exit_code == 2 and "SITEWARDEN_DEMO_FARM_PORT" in result.output
     assert not (tmp_path / "var").exists()
+
+
+def test_scan_a_hosted_site_by_its_ip(demo_farm: FarmHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITEWARDEN_FETCH_ALLOW_PRIVATE", "true")
+    monkeypatch.setenv("SITEWARDEN_FETCH_ALLOW_ANY_PORT", "true")
+    url = f"http://hk-gold-invest.vip:{demo_farm.port}/"
+    result = runner.invoke(app, ["scan", url, "--ip", "127.0.0.1", "--no-render", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["http_status"] == 200 and record["verdict"] in ("review", "block")
+    assert record["fraud_type"] == "investment_scam"
+    assert runner.invoke(app, ["scan", url, "--ip", "not-an-ip"]).exit_code == 2

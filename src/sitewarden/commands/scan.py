@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import sys
 from pathlib import Path
@@ -27,10 +28,18 @@ def register(app: typer.Typer) -> None:
         html: Path | None = typer.Option(None, "--html", help="Analyse this saved page instead of fetching."),
         as_url: str | None = typer.Option(None, "--as-url", help="The URL the saved page came from."),
         render: bool | None = typer.Option(None, "--render/--no-render", help="Render in Chromium (default: setting)."),
+        ip: str | None = typer.Option(
+            None, "--ip", help="Connect to this address for the URLs' own host (a site you host; still guarded)."
+        ),
         fmt: str = typer.Option("", "--format", help="json or table (default: table on a terminal, else json)."),
     ) -> None:
         """Scan now and print verdicts with reasons; evidence goes to the evidence store."""
         fmt = fmt or ("table" if sys.stdout.isatty() else "json")
+        if ip is not None:
+            try:
+                ip = str(ipaddress.ip_address(ip))
+            except ValueError:
+                raise typer.BadParameter(f"not an IP address: {ip!r}", param_hint="--ip") from None
         if fmt not in ("json", "table"):
             raise typer.BadParameter("must be json or table", param_hint="--format")
         settings = settings_or_exit()
@@ -66,7 +75,7 @@ def register(app: typer.Typer) -> None:
                 async def one(index: int, raw: str) -> tuple[int, dict[str, Any]]:
                     async with sem:
                         try:
-                            rec = await scan_now(ctx, canonical_url(raw), render=render)
+                            rec = await scan_now(ctx, canonical_url(raw), render=render, pin_ip=ip)
                         except InvalidInput as exc:
                             rec = {"url": raw, "error": f"invalid URL: {exc}", "error_kind": "invalid_url"}
                         bar.advance(task)
