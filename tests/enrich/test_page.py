@@ -160,6 +160,10 @@ def test_hostile_nesting_is_flattened_not_quadratic():
     assert "nested deeper than 512" in facts.errors[0]
     honest = analyse("<div>" * 30 + "<p>ok</p>" + "</div>" * 30, URL)
     assert honest.errors == []
+    closed = analyse(b"<div>" * 50_000 + b"<b>deep</b>" + b"</div>" * 50_000, URL)  # well-formed but deep
+    assert "nested deeper than 512" in closed.errors[0]
+    wide = analyse(("<div>" + "<p>item <br><img src=x.png> <input name=q></p>" * 400 + "</div>") * 3, URL)
+    assert wide.errors == [] and wide.image_count == 1200  # many tags side by side are not deep
 
 
 def test_client_side_template_text_is_kept_apart():
