@@ -19,7 +19,6 @@ from sitewarden.domain.models import Assessment, Signal, Verdict, combine_weight
 from sitewarden.normalise.domains import HostInfo, parse_host
 from sitewarden.normalise.urls import InvalidInput
 from sitewarden.score.brands import BrandCatalogue
-from sitewarden.score.domains.lookalike import detect
 from sitewarden.score.domains.model import DomainModel, load_model
 from sitewarden.settings import Settings, get_settings
 
@@ -82,14 +81,8 @@ def batch_scores(
     calibrated model probability, or its noisy-OR with the look-alike weights when training found that
     better on the validation months (`model.combine`). Rows scoring at or above `explain_at` get the
     model's per-feature contributions (None: never)."""
-    x = model.features(infos)
+    x, lookalikes = model.features_and_signals(infos)
     prob = model.probability(x)
-    # Re-run the detectors only where they fired, to get their signals as reasons.
-    fired = x[:, model.feature_names.index("lookalike_signals")] > 0
-    catalogue = model.brand_catalogue
-    lookalikes = [
-        detect(info, catalogue) if hit else [] for info, hit in zip(infos, fired.tolist(), strict=True)
-    ]
     if model.combine == "noisy_or":
         scores = np.array(
             [

@@ -15,6 +15,7 @@ from typing import Any
 import ahocorasick
 import numpy as np
 
+from sitewarden.domain.models import Signal
 from sitewarden.normalise.domains import HostInfo
 from sitewarden.score.brands import BrandCatalogue
 from sitewarden.score.domains import lookalike
@@ -533,10 +534,15 @@ class BrandTokens:
 LOOKALIKE_FEATURES = lookalike.FEATURE_NAMES
 
 
-def lookalike_matrix(infos: Sequence[HostInfo], catalogue: BrandCatalogue) -> np.ndarray:
-    """The look-alike detectors' numeric features (strongest weight per family, count), one row per host."""
+def lookalike_matrix(
+    infos: Sequence[HostInfo], catalogue: BrandCatalogue
+) -> tuple[np.ndarray, list[list[Signal]]]:
+    """The look-alike detectors' numeric features (strongest weight per family, count), one row per host,
+    and each host's signals, so that scoring does not run the detectors twice."""
     out = np.zeros((len(infos), len(LOOKALIKE_FEATURES)), dtype=np.float32)
-    for row, info in enumerate(infos):
-        values = lookalike.features(info, catalogue)
-        out[row] = [values[name] for name in LOOKALIKE_FEATURES]
-    return out
+    signals = [lookalike.detect(info, catalogue) for info in infos]
+    for row, found in enumerate(signals):
+        if found:  # most hosts raise nothing: their row stays zero
+            values = lookalike.features_of(found)
+            out[row] = [values[name] for name in LOOKALIKE_FEATURES]
+    return out, signals

@@ -92,6 +92,25 @@ class LookalikeIndex:
         if found:
             self.tokens.make_automaton()
 
+    def may_imitate(self, info: HostInfo) -> bool:
+        """False when no detector can fire: the host (an ASCII name with a suffix) has no brand token, and
+        none of its labels or hyphen-separated words is a brand-owned label or a typo variant. Every look-up
+        the detectors make is one of these, so skipping the rest changes no result."""
+        if info.unicode_host != info.host:
+            return True
+        head = info.host[: len(info.host) - len(info.suffix) - 1]
+        for _hit in self.tokens.iter(head):
+            return True
+        typos, labels = self.typos, self.all_labels
+        for label in head.split("."):
+            if label in typos or label in labels:
+                return True
+            if "-" in label:
+                for part in label.split("-"):
+                    if part in typos or part in labels:
+                        return True
+        return False
+
     @cached_property
     def typos(self) -> dict[str, tuple[object, str]]:
         """Typo variant -> ((brand, official domain, imitated label), kind) for distinctive official labels
@@ -409,6 +428,8 @@ def detect(info: HostInfo, catalogue: BrandCatalogue) -> list[Signal]:
     ):
         return []
     index = index_for(catalogue)
+    if not index.may_imitate(info):
+        return []
     return _strongest(s for detector in _DETECTORS for s in detector(info, index))
 
 
@@ -461,8 +482,12 @@ FEATURE_NAMES = (
 def features(info: HostInfo, catalogue: BrandCatalogue) -> dict[str, float]:
     """Numeric look-alike features for a model (names in FEATURE_NAMES): the strongest weight per signal
     family, the overall maximum and the number of signals."""
+    return features_of(detect(info, catalogue))
+
+
+def features_of(signals: list[Signal]) -> dict[str, float]:
+    """`features` from signals already detected (batch scoring keeps them as the records' reasons)."""
     out = dict.fromkeys(FEATURE_NAMES, 0.0)
-    signals = detect(info, catalogue)
     for s in signals:
         family = "typo" if s.name.startswith("typo.") else s.name
         if family in out:

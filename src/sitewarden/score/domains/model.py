@@ -17,6 +17,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
+from sitewarden.domain.models import Signal
 from sitewarden.normalise.domains import HostInfo
 from sitewarden.score.brands import BrandCatalogue, default_catalogue
 from sitewarden.score.domains import features as F
@@ -67,22 +68,22 @@ class DomainModel:
 
     def features(self, infos: Sequence[HostInfo]) -> np.ndarray:
         """Feature matrix (float32, one row per host) computed in chunks."""
-        blocks = []
+        return self.features_and_signals(infos)[0]
+
+    def features_and_signals(self, infos: Sequence[HostInfo]) -> tuple[np.ndarray, list[list[Signal]]]:
+        """The feature matrix and each host's look-alike signals (the detectors run once per host)."""
+        blocks, signals = [], []
         for start in range(0, len(infos), CHUNK):
             chunk = infos[start : start + CHUNK]
             parts = F.Parts.of(chunk)
+            lookalikes, found = F.lookalike_matrix(chunk, self.brand_catalogue)
+            signals += found
             blocks.append(
-                np.hstack(
-                    [
-                        F.base_matrix(parts, self.priors),
-                        self.brand_tokens.matrix(parts, chunk),
-                        F.lookalike_matrix(chunk, self.brand_catalogue),
-                    ]
-                )
+                np.hstack([F.base_matrix(parts, self.priors), self.brand_tokens.matrix(parts, chunk), lookalikes])
             )
         if not blocks:
-            return np.zeros((0, len(self.feature_names)), dtype=np.float32)
-        return np.vstack(blocks)
+            return np.zeros((0, len(self.feature_names)), dtype=np.float32), signals
+        return np.vstack(blocks), signals
 
     def _require_booster(self) -> lgb.Booster:
         if self.booster is None:
