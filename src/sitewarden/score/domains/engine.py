@@ -65,10 +65,9 @@ class DomainRecord:
         return Assessment(self.score, self.verdict, list(self.signals), fraud_type, self.brand)
 
 
-def _model_signal(model: DomainModel, p: float, row: np.ndarray | None, contrib: np.ndarray | None) -> Signal:
-    if row is None or contrib is None:
+def _model_signal(p: float, factors: list[dict[str, Any]] | None) -> Signal:
+    if factors is None:
         return Signal(MODEL_SIGNAL, p, f"lexical model fraud probability {p:.3f}")
-    factors = model.top_factors(row, contrib)
     shown = ", ".join(f"{f['feature']}={f['value']:g}" for f in factors[:3])
     detail = f"lexical model fraud probability {p:.3f}" + (f"; driven by {shown}" if shown else "")
     return Signal(MODEL_SIGNAL, p, detail, evidence={"factors": factors})
@@ -92,16 +91,18 @@ def batch_scores(
         )
     else:
         scores = prob
-    contrib: dict[int, np.ndarray] = {}
+    factors: dict[int, list[dict[str, Any]]] = {}
     if explain_at is not None:
         flagged = np.flatnonzero(scores >= explain_at)
         if flagged.size:
-            contrib = dict(zip(flagged.tolist(), model.contributions(x[flagged]), strict=True))
-    out = []
-    for i, (p, sig) in enumerate(zip(prob.tolist(), lookalikes, strict=True)):
-        c = contrib.get(i)
-        out.append((float(scores[i]), [_model_signal(model, p, x[i] if c is not None else None, c), *sig]))
-    return out
+            rows = x[flagged]
+            tops = model.top_factors_many(rows, model.contributions(rows))
+            factors = dict(zip(flagged.tolist(), tops, strict=True))
+    get = factors.get
+    return [
+        (score, [_model_signal(p, get(i)), *sig])
+        for i, (score, p, sig) in enumerate(zip(scores.tolist(), prob.tolist(), lookalikes, strict=True))
+    ]
 
 
 def _brand(catalogue: BrandCatalogue, signals: list[Signal]) -> str | None:
@@ -110,13 +111,6 @@ def _brand(catalogue: BrandCatalogue, signals: list[Signal]) -> str | None:
         return None
     brand = catalogue.get(best.brand)
     return brand.name if brand is not None else best.brand
-
-
-def _parse(text: str, where: str) -> tuple[HostInfo | None, str | None]:
-    try:
-        return parse_host(text), None
-    except InvalidInput as exc:
-        return None, f"{where}: {exc}"
 
 
 def score_hosts(
@@ -137,14 +131,16 @@ def score_hosts(
     number = start
     while chunk := list(islice(items, CHUNK)):
         records, infos, slots = [], [], []
-        for text in chunk:
-            info, error = _parse(text, label.format(number))
-            number += 1
-            records.append(DomainRecord(input=text, error=error))
-            if info is not None:
-                records[-1].host, records[-1].registrable_domain = info.host, info.registrable_domain
-                infos.append(info)
-                slots.append(len(records) - 1)
+        for slot, text in enumerate(chunk):
+            try:
+                info = parse_host(text)
+            except InvalidInput as exc:
+                records.append(DomainRecord(text, error=f"{label.format(number + slot)}: {exc}"))
+                continue
+            records.append(DomainRecord(text, info.host, info.registrable_domain))
+            infos.append(info)
+            slots.append(slot)
+        number += len(chunk)
         for slot, (score, signals) in zip(slots, batch_scores(model, infos, review_at), strict=True):
             rec = records[slot]
             rec.score, rec.signals = score, signals

@@ -107,13 +107,21 @@ class DomainModel:
 
     def top_factors(self, row: np.ndarray, contrib: np.ndarray, k: int = 4) -> list[dict[str, Any]]:
         """The k features that pushed this row most towards fraud, with their values."""
-        order = np.argpartition(-contrib[:-1], k)[:k]
-        order = order[np.argsort(-contrib[order])].tolist()
-        values, weights = row.tolist(), contrib.tolist()
+        return self.top_factors_many(row[None, :], contrib[None, :], k)[0]
+
+    def top_factors_many(self, x: np.ndarray, contrib: np.ndarray, k: int = 4) -> list[list[dict[str, Any]]]:
+        """`top_factors` for many rows with one set of numpy calls (per-row calls cost more than the maths)."""
+        order = np.argpartition(-contrib[:, :-1], k, axis=1)[:, :k]
+        order = np.take_along_axis(order, np.argsort(-np.take_along_axis(contrib, order, axis=1), axis=1), axis=1)
+        values = np.take_along_axis(x, order, axis=1).tolist()
+        weights = np.take_along_axis(contrib, order, axis=1).tolist()
         return [
-            {"feature": FEATURE_NAMES[j], "value": round(values[j], 3), "contribution": round(weights[j], 3)}
-            for j in order
-            if weights[j] > 0
+            [
+                {"feature": FEATURE_NAMES[j], "value": round(v, 3), "contribution": round(w, 3)}
+                for j, v, w in zip(js, vs, ws, strict=True)
+                if w > 0
+            ]
+            for js, vs, ws in zip(order.tolist(), values, weights, strict=True)
         ]
 
     def meta_text(self, meta: dict[str, Any]) -> str:
