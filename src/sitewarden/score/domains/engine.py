@@ -83,12 +83,12 @@ def batch_scores(
     x, lookalikes = model.features_and_signals(infos)
     prob = model.probability(x)
     if model.combine == "noisy_or":
-        scores = np.array(
-            [
-                combine_weights([p, *(s.weight for s in sig)])
-                for p, sig in zip(prob.tolist(), lookalikes, strict=True)
-            ]
-        )
+        # combine_weights([p]) is 1 - (1 - clip(p)): the same float operations for every row at once; the
+        # few rows with look-alike signals go through combine_weights itself
+        scores = 1.0 - (1.0 - np.clip(prob, 0.0, 1.0))
+        for i, sig in enumerate(lookalikes):
+            if sig:
+                scores[i] = combine_weights([float(prob[i]), *(s.weight for s in sig)])
     else:
         scores = prob
     factors: dict[int, list[dict[str, Any]]] = {}
@@ -145,7 +145,8 @@ def score_hosts(
             rec = records[slot]
             rec.score, rec.signals = score, signals
             rec.verdict = verdict_for(score, review_at, block_at)
-            rec.brand = _brand(model.brand_catalogue, signals)
+            if len(signals) > 1:  # the model's own signal names no brand
+                rec.brand = _brand(model.brand_catalogue, signals)
         yield from records
 
 
