@@ -109,7 +109,7 @@ def screen_stream(
     names, start = read_names(stream)
     next(score_hosts([WARM_UP], settings))
     # The model and brand indexes are ~200k long-lived objects that every full collection would rescan
-    # (a quarter of a batch's time); scoring creates no cycles, so keep them out of the collector's sight.
+    # (a quarter of a batch's time); freeze them for the batch (objects made later are still collected).
     gc.freeze()
     try:
         return _screen(names, start, out, fmt, settings, progress, total)
