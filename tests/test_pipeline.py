@@ -10,7 +10,7 @@ import pytest
 
 from sitewarden.demo.farm import FarmHandle
 from sitewarden.demo.sites import SITES, inventory_rows
-from sitewarden.pipeline import queue_scan, scan_saved_page
+from sitewarden.pipeline import scan_saved_page
 from sitewarden.sources.inventory import import_inventory
 from sitewarden.store import migrate, repos
 from sitewarden.store.schema import Case, Job, Scan
@@ -53,11 +53,9 @@ def test_demo_inventory_is_scanned_and_fraud_opens_cases(ctx: Context, demo_farm
 
 
 def test_a_failed_fetch_is_recorded_not_retried(ctx: Context, demo_farm: FarmHandle) -> None:
-    with ctx.store.write() as s:
-        t = repos.upsert_tenant(s, "t")
-        a, _ = repos.upsert_asset(s, t, "site", "http://nowhere.invalid/", host="nowhere.invalid",
-                                  registrable_domain="nowhere.invalid", ip=None)
-        scan_id = queue_scan(s, "http://nowhere.invalid/", asset_id=a.id, settings=ctx.settings).id
+    import_inventory(ctx, io.BytesIO(b"tenant,url\nt,http://nowhere.invalid/\n"), "csv")
+    with ctx.store.read() as s:
+        scan_id = s.query(Scan).one().id
     asyncio.run(Worker(ctx, 1).run(until_idle=True))
     with ctx.store.read() as s:
         scan = repos.get_scan(s, scan_id)

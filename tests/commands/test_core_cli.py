@@ -104,3 +104,21 @@ def test_scan_a_hosted_site_by_its_ip(demo_farm: FarmHandle, monkeypatch: pytest
     assert record["http_status"] == 200 and record["verdict"] in ("review", "block")
     assert record["fraud_type"] == "investment_scam"
     assert runner.invoke(app, ["scan", url, "--ip", "not-an-ip"]).exit_code == 2
+
+
+def test_jobs_list_and_retry_a_dead_letter(tmp_path: Path) -> None:
+    from sitewarden.settings import load_settings
+    from sitewarden.store.db import Store
+    from sitewarden.store.schema import Job
+
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    store = Store.from_settings(load_settings())
+    with store.write() as s:
+        s.add(Job(task="scan", payload={"scan_id": 7}, state="dead", attempts=5, last_error="boom"))
+    listed = runner.invoke(app, ["jobs", "list", "--state", "dead"])
+    assert listed.exit_code == 0 and "boom" in listed.output
+    assert runner.invoke(app, ["jobs", "retry", "1"]).exit_code == 0
+    assert runner.invoke(app, ["jobs", "retry", "1"]).exit_code == 1  # no longer dead
+    with store.read() as s:
+        assert s.get(Job, 1).state == "queued"  # type: ignore[union-attr]
+    assert runner.invoke(app, ["jobs", "list", "--state", "zombie"]).exit_code == 2

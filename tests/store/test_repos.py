@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -27,17 +28,20 @@ def _scan(s, url: str = "http://a.example/"):  # type: ignore[no-untyped-def]
     return repos.get_scan(s, scan_id)
 
 
-def test_tenant_asset_observation_dedupe(any_store: Store) -> None:
+def test_bulk_site_import_dedupes_and_updates_ips(any_store: Store) -> None:
+    def row(ip: str, line: int) -> SimpleNamespace:
+        return SimpleNamespace(tenant="t1", tenant_name="Tenant One", contact_email=None, url="http://a.example/",
+                               host="a.example", registrable_domain="a.example", ip=ip, line=line)
+
     with any_store.write() as s:
-        t = repos.upsert_tenant(s, "t1", "Tenant One")
-        a, created = repos.upsert_asset(s, t, "site", "http://a.example/", host="a.example",
-                                        registrable_domain="a.example", ip="192.0.2.1")
-        a2, created2 = repos.upsert_asset(s, t, "site", "http://a.example/", host="a.example",
-                                          registrable_domain="a.example", ip="192.0.2.2")
-        assert created and not created2 and a.id == a2.id and a2.ip == "192.0.2.2"
-        _, new = repos.add_observation(s, "inventory", "url", "http://a.example/", "t1|http://a.example/")
-        _, again = repos.add_observation(s, "inventory", "url", "http://a.example/", "t1|http://a.example/")
-        assert new and not again
+        new, dup = repos.import_sites(s, [row("192.0.2.1", 2), row("192.0.2.1", 3)], "inventory")
+        assert len(new) == 1 and dup == 1
+        again, dup2 = repos.import_sites(s, [row("192.0.2.2", 2)], "other-source")
+        assert again == [(new[0][0], "http://a.example/")] and dup2 == 0  # same asset, new observation
+        asset = repos.get_asset(s, new[0][0])
+        assert asset is not None and asset.ip == "192.0.2.2" and asset.tenant.name == "Tenant One"
+        _, seen = repos.add_observation(s, "inventory", "url", "http://a.example/", "t1|http://a.example/")
+        assert not seen
 
 
 def test_write_rolls_back_on_error(any_store: Store) -> None:

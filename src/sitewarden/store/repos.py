@@ -81,7 +81,7 @@ def add_observation(
 
 
 def import_sites(s: Session, rows: Sequence[Any], source: str) -> tuple[list[tuple[int, str]], int]:
-    """Bulk form of upsert_tenant + upsert_asset + add_observation for one chunk of inventory rows.
+    """Bulk form of upsert_tenant + upsert_asset + add_observation for one chunk of inventory sites.
 
     Rows need .tenant, .tenant_name, .contact_email, .url, .host, .registrable_domain, .ip, .line.
     Returns the (asset_id, url) of each newly observed site, and how many rows were already known.
