@@ -81,10 +81,9 @@ class Capture:
 async def capture(ctx: Context, url: str, *, pin_ip: str | None, render: bool | None = None) -> Capture:
     """Fetch as a desktop crawler and as a phone from a search engine; render in Chromium if possible."""
     settings = ctx.settings
-    host = url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
     desktop, mobile = await asyncio.gather(
         fetch(url, settings, pin_ip=pin_ip),
-        fetch(url, settings, profile="mobile", referer=SEARCH_REFERER + host, pin_ip=pin_ip),
+        fetch(url, settings, profile="mobile", referer=SEARCH_REFERER + subject_of(url), pin_ip=pin_ip),
     )
     cap = Capture(desktop=desktop, mobile=mobile)
     want_render = settings.render_enabled if render is None else render

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import shutil
+import ssl
 from pathlib import Path
 
 import pytest
@@ -134,6 +136,8 @@ def test_tls_certificate_is_recorded(tmp_path: Path) -> None:
     assert result.tls["issuer"]["organizationName"] == "Sitewarden Tests"
     assert "DNS:tls.test" in result.tls["sans"]
     assert result.tls["not_before"] < result.tls["not_after"]
+    der = ssl.PEM_cert_to_DER_cert(certs.cert.read_text().split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n")
+    assert result.tls["sha256"] == hashlib.sha256(der).hexdigest()
 
 
 @needs_openssl

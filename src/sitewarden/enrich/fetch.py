@@ -37,6 +37,7 @@ class _Hop:
     addrs: list[str]
     ip: str | None = None
     peercert: dict[str, Any] | None = None
+    peer_der: bytes | None = None
 
 
 _HOP: contextvars.ContextVar[_Hop] = contextvars.ContextVar("sitewarden_hop")
@@ -104,6 +105,7 @@ class _GuardedConnector(aiohttp.TCPConnector):
             hop.ip = str(peer[0]) if peer else None
             ssl_object = conn.transport.get_extra_info("ssl_object")
             hop.peercert = ssl_object.getpeercert() if ssl_object else None
+            hop.peer_der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
         return conn
 
 
@@ -272,7 +274,7 @@ async def _request(
         async with session.get(url, headers=headers, allow_redirects=False) as resp:
             result.timings["headers"] = round(time.monotonic() - t0, 4)
             _record_response(result, url, resp)
-            result.ip, result.tls = hop.ip, tls.certificate_info(hop.peercert)
+            result.ip, result.tls = hop.ip, tls.certificate_info(hop.peercert, hop.peer_der)
             cookies = {name: morsel.value for name, morsel in resp.cookies.items()}
             location = resp.headers.get("Location") if resp.status in REDIRECT_STATUSES else None
             if location is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -23,11 +24,13 @@ def _context(ca_file: str | None) -> ssl.SSLContext:
     return ctx
 
 
-def certificate_info(peercert: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Issuer, subject, SANs and validity of a verified peer certificate (`SSLObject.getpeercert()`)."""
+def certificate_info(peercert: dict[str, Any] | None, der: bytes | None = None) -> dict[str, Any] | None:
+    """Issuer, subject, SANs and validity of a verified peer certificate (`SSLObject.getpeercert()`), and
+    the SHA-256 of its DER form, which links sites that share one certificate."""
     if not peercert:
         return None
     return {
+        "sha256": hashlib.sha256(der).hexdigest() if der else None,
         "subject": _name(peercert.get("subject", ())),
         "issuer": _name(peercert.get("issuer", ())),
         "sans": [f"{kind}:{value}" for kind, value in peercert.get("subjectAltName", ())],
