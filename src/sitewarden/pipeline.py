@@ -188,11 +188,16 @@ def assess(
     return facts, result
 
 
-def registrable_domain_of(host: str) -> str:
-    try:
-        return parse_host(host).registrable_domain
-    except InvalidInput:
-        return host
+def listed_names(urls: list[str]) -> list[str]:
+    """The hosts of these URLs and their registrable domains: the names a feed may list."""
+    names: set[str] = set()
+    for url in urls:
+        try:
+            info = parse_host(url)
+        except InvalidInput:
+            continue
+        names |= {info.host, info.registrable_domain}
+    return sorted(names)
 
 
 def subject_of(url: str) -> str:
@@ -239,15 +244,13 @@ async def run_scan(ctx: Context, scan_id: int, *, render: bool | None = None) ->
     cert = (d.tls or {}).get("sha256")
 
     def related_for(facts: PageFacts, k_hash: str) -> RelatedFacts:
-        hosts = {subject_of(url) for url in (d.url, cap.final_url)}
-        hosts |= {registrable_domain_of(h) for h in hosts}
         with ctx.store.read() as s:
             rel = repos.related_confirmed(s, kit_hash=k_hash, ip=d.ip, cert=cert, exclude_scan=scan_id)
             examples = repos.sites_sharing_kit(s, k_hash, exclude_scan=scan_id) if rel["kit"] else []
             hits = [
                 FeedHit(o.source.removeprefix("feed:"), o.value,
                         FraudType(o.payload["fraud_type"]) if o.payload.get("fraud_type") else None)
-                for o in repos.feed_listings(s, sorted(hosts))
+                for o in repos.feed_listings(s, listed_names([d.url, cap.final_url]))
             ]
         return RelatedFacts(
             feed_hits=hits, ip=d.ip or "", confirmed_same_ip=rel["ip"], certificate_sha256=cert or "",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import sys
 from pathlib import Path
+from typing import IO
 
 import typer
 from rich.console import Console
@@ -23,6 +25,16 @@ def settings_or_exit(**overrides: object) -> Settings:
     except SettingsError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+
+
+def open_input(path: Path, hint: str = "FILE") -> IO[bytes]:
+    """A command's input file as bytes, `-` meaning stdin; an unreadable path is a usage error."""
+    if str(path) == "-":
+        return sys.stdin.buffer
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot open {path}: {exc.strerror}", param_hint=hint) from None
 
 
 def initialise(settings: Settings) -> Store:

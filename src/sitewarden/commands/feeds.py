@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import typer
 
-from sitewarden.commands.core import initialise, settings_or_exit
+from sitewarden.commands.core import initialise, open_input, settings_or_exit
 from sitewarden.domain.models import FraudType
 from sitewarden.sources.feeds import FeedError, import_feed
 
@@ -23,11 +22,7 @@ def import_(
 ) -> None:
     """Record every listed host; scans of those hosts (or their registrable domains) carry a feed signal."""
     store = initialise(settings_or_exit())
-    try:
-        stream = sys.stdin.buffer if str(file) == "-" else file.open("rb")
-    except OSError as exc:
-        raise typer.BadParameter(f"cannot open {file}: {exc.strerror}", param_hint="FILE") from None
-    with stream:
+    with open_input(file) as stream:
         try:
             result = import_feed(store, stream, name, fraud_type)
         except FeedError as exc:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import typer
 
-from sitewarden.commands.core import initialise, settings_or_exit
+from sitewarden.commands.core import initialise, open_input, settings_or_exit
 from sitewarden.sources.inventory import InventoryError, detect_format, import_inventory
 from sitewarden.work.api import Context
 
@@ -27,7 +26,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("must be auto, csv or json", param_hint="--format")
         settings = settings_or_exit()
         store = initialise(settings)
-        stream = sys.stdin.buffer if str(file) == "-" else _open(file)
+        stream = open_input(file)
         with stream:
             head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
             kind = detect_format(None if str(file) == "-" else file.name, head) if fmt == "auto" else fmt
@@ -45,9 +44,3 @@ def register(app: typer.Typer) -> None:
             typer.echo("nothing imported: fix the rows above or use --partial", err=True)
             raise typer.Exit(1)
 
-
-def _open(path: Path):  # type: ignore[no-untyped-def]
-    try:
-        return path.open("rb")
-    except OSError as exc:
-        raise typer.BadParameter(f"cannot open {path}: {exc.strerror}", param_hint="FILE") from None

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from sitewarden.commands.core import settings_or_exit
+from sitewarden.commands.core import open_input, settings_or_exit
 from sitewarden.normalise.urls import InvalidInput, canonical_url
 
 MAX_SAVED_PAGE_BYTES = 20 * 1024 * 1024
@@ -61,8 +61,9 @@ def register(app: typer.Typer) -> None:
             return
         targets = list(urls or [])
         if from_file is not None:
-            stream = sys.stdin if str(from_file) == "-" else from_file.open(encoding="utf-8", errors="replace")
-            targets += [line.strip() for line in stream if line.strip() and not line.startswith("#")]
+            with open_input(from_file, "--from") as stream:
+                lines = stream.read().decode("utf-8", "replace").splitlines()
+            targets += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
         if not targets:
             raise typer.BadParameter("give URLs, --from FILE or --html FILE --as-url URL")
 
